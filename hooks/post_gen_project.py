@@ -1,0 +1,71 @@
+"""Tidy the freshly rendered project and tell the user what to do next.
+
+Runs inside the rendered project directory. Every step is idempotent: running it twice leaves the same tree.
+"""
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+RENDERED_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
+
+EXECUTABLE_GLOBS = ("scripts/*.sh",)
+
+
+def paths_to_remove(context: Mapping[str, str]) -> list[str]:
+    """Files the chosen options make unnecessary, relative to the project root."""
+    paths = []
+    if context["state_locking"] != "dynamodb":
+        paths.append("terraform/bootstrap/lock_table.tf")
+    return paths
+
+
+def remove_paths(project_dir: Path, paths: Iterable[str]) -> None:
+    """Delete each path if present, then any directory the deletions left empty."""
+    for relative in paths:
+        path = project_dir / relative
+        if path.is_file():
+            path.unlink()
+        parent = path.parent
+        while parent != project_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+
+def make_scripts_executable(project_dir: Path) -> list[Path]:
+    """Set the executable bits on the project's scripts; returns the scripts touched."""
+    scripts = sorted(path for pattern in EXECUTABLE_GLOBS for path in project_dir.glob(pattern))
+    for script in scripts:
+        mode = script.stat().st_mode
+        script.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return scripts
+
+
+def next_steps(context: Mapping[str, str]) -> str:
+    """The short guide printed after rendering."""
+    slug = context["project_slug"]
+    return "\n".join((
+        f"Rendered {slug}/. Next:",
+        f"  1. cd {slug} && make install test        # run the service's checks locally",
+        "  2. make run                               # serve it on http://127.0.0.1:"
+        f"{context['container_port']}",
+        f"  3. git init && push to github.com/{context['github_owner']}/{context['github_repo']}",
+        "  4. make bootstrap                         # once per AWS account: state bucket, OIDC roles",
+        "  5. push to main: CI tests, applies Terraform and deploys (docs/runbook.md)",
+    ))
+
+
+def main() -> int:
+    context = json.loads(RENDERED_CONTEXT)
+    project_dir = Path.cwd()
+    remove_paths(project_dir, paths_to_remove(context))
+    make_scripts_executable(project_dir)
+    print(next_steps(context))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

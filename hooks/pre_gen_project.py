@@ -1,0 +1,332 @@
+"""Validate every template input before cookiecutter renders a single file.
+
+All problems are reported together, one line each, and the hook exits non-zero so that cookiecutter deletes
+the half-made output directory. Every check is a plain function the template's tests call directly.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+
+# Cookiecutter renders this hook before running it; the raw string then holds the chosen inputs as JSON.
+RENDERED_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
+
+SLUG_MAX_LENGTH = 32  # an ALB name is at most 32 characters and the ALB is named after the slug
+
+AWS_REGIONS = (
+    "af-south-1",
+    "ap-east-1", "ap-east-2",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-south-1", "ap-south-2",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7",
+    "ca-central-1", "ca-west-1",
+    "eu-central-1", "eu-central-2",
+    "eu-north-1",
+    "eu-south-1", "eu-south-2",
+    "eu-west-1", "eu-west-2", "eu-west-3",
+    "il-central-1",
+    "me-central-1", "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+)
+
+# The Terraform stack gives each AZ a fixed subnet slot from its letter, so adding an AZ never moves another.
+AZ_LETTERS = "abcdefgh"
+MIN_AZS = 2  # an Application Load Balancer needs subnets in at least two AZs
+
+# Fargate task sizes: CPU units -> allowed memory (MiB), from the ECS task definition documentation.
+FARGATE_MEMORY_BY_CPU = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+
+CHOICES = {
+    "python_version": ("3.12", "3.13"),
+    "nat_mode": ("per-az", "single"),
+    "enable_database_subnets": ("no", "yes"),
+    "enable_https": ("no", "yes"),
+    "cpu_architecture": ("X86_64", "ARM64"),
+    "create_oidc_provider": ("yes", "no"),
+    "state_locking": ("dynamodb", "s3-native"),
+}
+
+MIN_PORT = 1024  # the container runs as a non-root user, which cannot bind ports below 1024
+MAX_PORT = 65535
+MAX_TASKS = 1000
+VPC_PREFIX_RANGE = (16, 22)  # four tiers of eight AZ slots each must leave subnets of at least /27
+
+ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@-]{1,64})")
+ACM_ARN = re.compile(r"arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+DYNAMODB_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+Check = Callable[[str, Mapping[str, str]], "str | None"]
+
+
+def problem(name: str, value: str, reason: str) -> str:
+    """One report line: the input, the value it had, and what is wrong or allowed."""
+    return f"{name}={value!r}: {reason}"
+
+
+def as_int(value: str) -> int | None:
+    """The value as a non-negative integer, or None when it is not written as one."""
+    return int(value) if re.fullmatch(r"[0-9]+", value.strip()) else None
+
+
+def split_azs(value: str) -> list[str]:
+    """The comma-separated AZ list as names, blanks dropped."""
+    return [az.strip() for az in value.split(",") if az.strip()]
+
+
+def check_text(value: str, context: Mapping[str, str], max_length: int = 200) -> str | None:
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > max_length:
+        return f"is {len(value)} characters long; at most {max_length} are allowed"
+    if any(not char.isprintable() for char in value):
+        return "must be one line of printable characters"
+    return None
+
+
+def check_slug(value: str, context: Mapping[str, str]) -> str | None:
+    if not SLUG.fullmatch(value):
+        return ("use lowercase letters, digits and single hyphens, starting with a letter "
+                "and not ending with a hyphen (e.g. 'orders-api')")
+    if not 3 <= len(value) <= SLUG_MAX_LENGTH:
+        return (f"is {len(value)} characters long; use 3 to {SLUG_MAX_LENGTH} "
+                "(AWS load balancer names built from it are limited to 32)")
+    if value.startswith("internal-"):
+        return "must not start with 'internal-' (AWS load balancer names cannot)"
+    return None
+
+
+def check_region(value: str, context: Mapping[str, str]) -> str | None:
+    if value not in AWS_REGIONS:
+        return f"is not an AWS region; use one of: {', '.join(AWS_REGIONS)}"
+    return None
+
+
+def check_availability_zones(value: str, context: Mapping[str, str]) -> str | None:
+    region = context.get("aws_region", "")
+    azs = split_azs(value)
+    pattern = re.compile(re.escape(region) + f"[{AZ_LETTERS}]")
+    foreign = [az for az in azs if not pattern.fullmatch(az)]
+    if foreign:
+        return (f"{', '.join(foreign)} not in region {region!r}; "
+                f"use '{region}' followed by one letter a-h, e.g. '{region}a,{region}b'")
+    duplicates = sorted({az for az in azs if azs.count(az) > 1})
+    if duplicates:
+        return f"lists {', '.join(duplicates)} more than once; list each AZ once"
+    if len(azs) < MIN_AZS:
+        return f"names {len(azs)} AZ(s); an Application Load Balancer needs at least {MIN_AZS}"
+    return None
+
+
+def check_vpc_cidr(value: str, context: Mapping[str, str]) -> str | None:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return "is not an IPv4 network in CIDR form with its host bits zero, e.g. '10.0.0.0/16'"
+    low, high = VPC_PREFIX_RANGE
+    if not low <= network.prefixlen <= high:
+        return f"has prefix /{network.prefixlen}; use /{low} to /{high}"
+    if not network.is_private:
+        return "is not a private (RFC 1918) range; use e.g. '10.0.0.0/16'"
+    return None
+
+
+def check_choice(name: str) -> Check:
+    def check(value: str, context: Mapping[str, str]) -> str | None:
+        if value not in CHOICES[name]:
+            return f"use one of: {', '.join(CHOICES[name])}"
+        return None
+    return check
+
+
+def check_certificate(value: str, context: Mapping[str, str]) -> str | None:
+    https = context.get("enable_https") == "yes"
+    if not https:
+        return "must be empty when enable_https is 'no'" if value else None
+    match = ACM_ARN.fullmatch(value)
+    if not match:
+        return ("enable_https is 'yes', so give an ACM certificate ARN "
+                "'arn:aws:acm:<region>:<12 digits>:certificate/<uuid>'")
+    if match["region"] != context.get("aws_region"):
+        return f"the certificate must be in the load balancer's region {context.get('aws_region')!r}"
+    return None
+
+
+def check_task_cpu(value: str, context: Mapping[str, str]) -> str | None:
+    if as_int(value) not in FARGATE_MEMORY_BY_CPU:
+        return f"is not a Fargate CPU size; use one of: {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}"
+    return None
+
+
+def describe_sizes(sizes: tuple[int, ...]) -> str:
+    """A list of memory sizes in words: a short list in full, a long one as a stepped range."""
+    if len(sizes) <= 3:
+        return f"one of: {', '.join(map(str, sizes))}"
+    return f"{sizes[0]} to {sizes[-1]} in steps of {sizes[1] - sizes[0]}"
+
+
+def check_task_memory(value: str, context: Mapping[str, str]) -> str | None:
+    allowed = FARGATE_MEMORY_BY_CPU.get(as_int(context.get("task_cpu", "")) or 0)
+    if allowed is None:
+        return None  # task_cpu is reported on its own
+    if as_int(value) not in allowed:
+        return f"Fargate does not accept it with task_cpu={context['task_cpu']}; use {describe_sizes(allowed)}"
+    return None
+
+
+def check_int_range(low: int, high: int, why: str = "") -> Check:
+    def check(value: str, context: Mapping[str, str]) -> str | None:
+        number = as_int(value)
+        if number is None or not low <= number <= high:
+            return f"use a whole number from {low} to {high}{why}"
+        return None
+    return check
+
+
+def check_max_capacity(value: str, context: Mapping[str, str]) -> str | None:
+    number, minimum = as_int(value), as_int(context.get("min_capacity", ""))
+    if number is None or not 1 <= number <= MAX_TASKS:
+        return f"use a whole number from 1 to {MAX_TASKS}"
+    if minimum is not None and number < minimum:
+        return f"is below min_capacity={minimum}; use a value of at least {minimum}"
+    return None
+
+
+def check_log_retention(value: str, context: Mapping[str, str]) -> str | None:
+    if as_int(value) not in LOG_RETENTION_DAYS:
+        return f"CloudWatch accepts only: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+    return None
+
+
+def check_github_owner(value: str, context: Mapping[str, str]) -> str | None:
+    if not GITHUB_OWNER.fullmatch(value):
+        return ("GitHub names are 1 to 39 letters, digits or single hyphens, "
+                "not starting or ending with a hyphen")
+    return None
+
+
+def check_github_repo(value: str, context: Mapping[str, str]) -> str | None:
+    if not GITHUB_REPO.fullmatch(value) or value in (".", "..") or value.lower().endswith(".git"):
+        return "GitHub repository names are 1 to 100 letters, digits, '.', '_' or '-', not '.', '..' or '*.git'"
+    return None
+
+
+def check_role_arn(value: str, context: Mapping[str, str]) -> str | None:
+    if not ROLE_ARN.fullmatch(value):
+        return ("use 'arn:aws:iam::<12-digit account id>:role/<name>', "
+                "the name 1 to 64 of letters, digits and +=,.@_- (no path)")
+    return None
+
+
+def check_plan_role_arn(value: str, context: Mapping[str, str]) -> str | None:
+    invalid = check_role_arn(value, context)
+    if invalid:
+        return invalid
+    deploy = ROLE_ARN.fullmatch(context.get("aws_oidc_role_arn", ""))
+    plan = ROLE_ARN.fullmatch(value)
+    if deploy and plan:
+        if deploy["account"] != plan["account"]:
+            return f"must be in the deploy role's account {deploy['account']}"
+        if deploy["name"] == plan["name"]:
+            return "must differ from aws_oidc_role_arn: pull requests get a separate read-only role"
+    return None
+
+
+def check_bucket(value: str, context: Mapping[str, str]) -> str | None:
+    if not BUCKET.fullmatch(value) or ".." in value:
+        return ("S3 bucket names are 3 to 63 lowercase letters, digits, '.' or '-', "
+                "starting and ending with a letter or digit, without '..'")
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
+        return "S3 bucket names must not look like an IP address"
+    if value.startswith(BUCKET_RESERVED_PREFIXES) or value.endswith(BUCKET_RESERVED_SUFFIXES):
+        return "S3 reserves this prefix or suffix; choose another name"
+    return None
+
+
+def check_lock_table(value: str, context: Mapping[str, str]) -> str | None:
+    if not DYNAMODB_TABLE.fullmatch(value):
+        return "DynamoDB table names are 3 to 255 letters, digits, '_', '.' or '-'"
+    return None
+
+
+CHECKS: dict[str, Check] = {
+    "project_name": lambda value, context: check_text(value, context, max_length=100),
+    "project_slug": check_slug,
+    "description": check_text,
+    "author_name": lambda value, context: check_text(value, context, max_length=100),
+    "python_version": check_choice("python_version"),
+    "aws_region": check_region,
+    "availability_zones": check_availability_zones,
+    "vpc_cidr": check_vpc_cidr,
+    "nat_mode": check_choice("nat_mode"),
+    "enable_database_subnets": check_choice("enable_database_subnets"),
+    "enable_https": check_choice("enable_https"),
+    "acm_certificate_arn": check_certificate,
+    "cpu_architecture": check_choice("cpu_architecture"),
+    "task_cpu": check_task_cpu,
+    "task_memory": check_task_memory,
+    "container_port": check_int_range(MIN_PORT, MAX_PORT, " (the container runs as a non-root user)"),
+    "cpu_target_percent": check_int_range(1, 100),
+    "min_capacity": check_int_range(1, MAX_TASKS),
+    "max_capacity": check_max_capacity,
+    "log_retention_days": check_log_retention,
+    "github_owner": check_github_owner,
+    "github_repo": check_github_repo,
+    "aws_oidc_role_arn": check_role_arn,
+    "aws_plan_role_arn": check_plan_role_arn,
+    "create_oidc_provider": check_choice("create_oidc_provider"),
+    "state_locking": check_choice("state_locking"),
+    "tf_state_bucket": check_bucket,
+    "tf_lock_table": check_lock_table,
+}
+
+
+def validate(context: Mapping[str, str]) -> list[str]:
+    """Every problem with the inputs, one line each, in the order the inputs are asked."""
+    problems = []
+    for name, check in CHECKS.items():
+        value = str(context.get(name, ""))
+        reason = check(value, context)
+        if reason:
+            problems.append(problem(name, value, reason))
+    return problems
+
+
+def main() -> int:
+    context = json.loads(RENDERED_CONTEXT)
+    problems = validate({key: value for key, value in context.items() if isinstance(value, str)})
+    if not problems:
+        return 0
+    print(f"ERROR: {len(problems)} input(s) cannot be used:", file=sys.stderr)
+    for line in problems:
+        print(f"  - {line}", file=sys.stderr)
+    print("Nothing was generated. Run cookiecutter again with corrected values "
+          "(docs/inputs.md lists every input and what it accepts).", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
