@@ -1,0 +1,13 @@
+# Remote state, created once by the bootstrap stack (terraform/bootstrap).
+bucket  = "{{ cookiecutter.tf_state_bucket }}"
+key     = "{{ cookiecutter.project_slug }}/{{ cookiecutter._environment }}/terraform.tfstate"
+region  = "{{ cookiecutter.aws_region }}"
+encrypt = true
+
+{% if cookiecutter.state_locking == "dynamodb" -%}
+# State locking through the DynamoDB table the bootstrap stack created.
+dynamodb_table = "{{ cookiecutter.tf_lock_table }}"
+{% else -%}
+# S3-native state locking: a .tflock object next to the state (Terraform >= 1.10).
+use_lockfile = true
+{% endif -%}

@@ -1,0 +1,90 @@
+# GitHub Actions signs in to AWS with short-lived OIDC tokens: no access keys exist anywhere.
+
+locals {
+  oidc_host = "token.actions.githubusercontent.com"
+
+  # GitHub's `sub` claim names the repository, and since July 2026 new repositories (and those that
+  # opt in) qualify both names with their immutable IDs. Each role trusts exactly these subjects.
+  repository_subjects = compact([
+    "repo:${var.github_owner}/${var.github_repo}",
+    var.github_repository_id == "" ? "" : "repo:${var.github_owner}@${var.github_owner_id}/${var.github_repo}@${var.github_repository_id}",
+  ])
+  deploy_subjects = [for subject in local.repository_subjects : "${subject}:environment:${var.environment}"]
+  plan_subjects   = [for subject in local.repository_subjects : "${subject}:pull_request"]
+
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url            = "https://${local.oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+data "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 0 : 1
+
+  url = "https://${local.oidc_host}"
+}
+
+data "aws_iam_policy_document" "deploy_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # Jobs running in the protected environment only; the environment admits the main branch only.
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = local.deploy_subjects
+    }
+  }
+}
+
+data "aws_iam_policy_document" "plan_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = local.plan_subjects
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  name                 = var.deploy_role_name
+  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} (${var.environment}): terraform apply and ECS deploys"
+  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = var.plan_role_name
+  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests: read-only terraform plan"
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  max_session_duration = 3600
+}

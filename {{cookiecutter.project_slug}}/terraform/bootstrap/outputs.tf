@@ -1,0 +1,29 @@
+output "deploy_role_arn" {
+  description = "Role for main-branch jobs in the protected environment (the template's aws_oidc_role_arn)."
+  value       = aws_iam_role.deploy.arn
+}
+
+output "plan_role_arn" {
+  description = "Read-only role for pull-request plans (the template's aws_plan_role_arn)."
+  value       = aws_iam_role.plan.arn
+}
+
+output "state_bucket" {
+  description = "S3 bucket of the Terraform state (backend.hcl: bucket)."
+  value       = aws_s3_bucket.state.bucket
+}
+
+output "state_kms_key_arn" {
+  description = "KMS key encrypting the state."
+  value       = aws_kms_key.state.arn
+}
+
+output "oidc_provider_arn" {
+  description = "GitHub OIDC identity provider of the account."
+  value       = local.oidc_provider_arn
+}
+
+output "trusted_subjects" {
+  description = "OIDC subjects each role trusts; compare with a failing job's subject when AssumeRoleWithWebIdentity is refused."
+  value       = { deploy = local.deploy_subjects, plan = local.plan_subjects }
+}

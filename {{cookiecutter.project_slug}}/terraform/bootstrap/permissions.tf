@@ -1,0 +1,366 @@
+# What the pipeline roles may do, and nothing more. Resources are named after the project, so most
+# statements name their exact ARNs; where AWS offers no resource-level permission (creating network
+# resources, Describe calls, task definition registration) the statement is limited to this region.
+
+locals {
+  region      = var.aws_region
+  arn         = "arn:${local.partition}"
+  at          = "${local.region}:${local.account_id}"
+  name        = var.project
+  state_items = "${aws_s3_bucket.state.arn}/${var.state_key_prefix}*"
+
+  stack_roles = { for role in ["execution", "task", "flow-logs"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
+  ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
+  ecs_service = "${local.arn}:ecs:${local.at}:service/${local.name}/${local.name}"
+  ecs_family  = "${local.arn}:ecs:${local.at}:task-definition/${local.name}:*"
+  ecr_repo    = "${local.arn}:ecr:${local.at}:repository/${local.name}"
+  log_groups = flatten([for group in ["/ecs/${local.name}", "/vpc/${local.name}/flow-logs"] : [
+    "${local.arn}:logs:${local.at}:log-group:${group}",
+    "${local.arn}:logs:${local.at}:log-group:${group}:*",
+  ]])
+  load_balancer = [
+    "${local.arn}:elasticloadbalancing:${local.at}:loadbalancer/app/${local.name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:listener/app/${local.name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:listener-rule/app/${local.name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*",
+  ]
+  scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
+  db_subnet_group = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
+}
+
+data "aws_iam_policy_document" "state_access" {
+  statement {
+    sid       = "ListStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.state.arn]
+  }
+
+  statement {
+    sid       = "ReadWriteThisStackState"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = [local.state_items]
+  }
+
+  statement {
+    sid       = "UseStateKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.state.arn]
+  }
+}
+
+data "aws_iam_policy_document" "deploy" {
+  #checkov:skip=CKV_AWS_355:The "*" statements hold only actions without resource-level permissions (EC2 creation, Describe, task definitions), each pinned to this region.
+  #checkov:skip=CKV_AWS_290:Same: writes without resource ARNs are EC2 network creation and autoscaling, limited to this region.
+  #checkov:skip=CKV_AWS_289:IAM writes are limited to the stack's three named roles; KMS key management to keys tagged with this project.
+  #checkov:skip=CKV_AWS_286:iam:PassRole is limited to the stack's roles and to the services that use them.
+  #checkov:skip=CKV_AWS_287:No credentials are exposed: the only token action is ECR's login, which needs "*".
+  #checkov:skip=CKV_AWS_288:Reads are limited to this stack's resources and its state objects.
+  source_policy_documents = [data.aws_iam_policy_document.state_access.json]
+
+  statement {
+    sid = "ManageTheNetwork"
+    actions = [
+      "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "ec2:CreateTags", "ec2:DeleteTags",
+      "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
+      "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+      "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
+      "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress",
+      "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+      "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
+      "ec2:ReplaceRouteTableAssociation", "ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute",
+      "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:ModifySecurityGroupRules",
+      "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+      "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+      "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs",
+      "elasticloadbalancing:Describe*",
+      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition",
+      "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:DescribeScalableTargets", "application-autoscaling:PutScalingPolicy",
+      "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies",
+      "application-autoscaling:DescribeScalingActivities", "application-autoscaling:TagResource",
+      "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource",
+      "kms:ListAliases",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "ManageTheLoadBalancer"
+    actions = [
+      "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
+      "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
+      "elasticloadbalancing:SetSubnets", "elasticloadbalancing:SetIpAddressType",
+      "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup",
+      "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+      "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+      "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
+      "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+    ]
+    resources = local.load_balancer
+  }
+
+  statement {
+    sid = "ManageTheClusterAndService"
+    actions = [
+      "ecs:DescribeClusters", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
+      "ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices", "ecs:DeleteService",
+      "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+    ]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
+  }
+
+  statement {
+    sid     = "PassTaskRolesToEcs"
+    actions = ["iam:PassRole"]
+    resources = [local.stack_roles["execution"], local.stack_roles["task"]]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "PassFlowLogRole"
+    actions   = ["iam:PassRole"]
+    resources = [local.stack_roles["flow-logs"]]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["vpc-flow-logs.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "ManageTheStackRoles"
+    actions = [
+      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+      "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
+      "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+    ]
+    resources = values(local.stack_roles)
+  }
+
+  statement {
+    sid       = "CreateServiceLinkedRolesOnFirstUse"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.arn}:iam::${local.account_id}:role/aws-service-role/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # GetAuthorizationToken has no resource-level permissions
+  }
+
+  statement {
+    sid = "ManageAndPushTheRepository"
+    actions = [
+      "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:DescribeImages",
+      "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:GetRepositoryPolicy",
+      "ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
+      "ecr:TagResource", "ecr:UntagResource", "ecr:ListTagsForResource",
+      "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = [local.ecr_repo]
+  }
+
+  statement {
+    sid       = "LetEcrEncryptTheRepository"
+    actions   = ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ecr.${local.region}.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "ManageTheLogGroups"
+    actions = [
+      "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+      "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource",
+      "logs:ListTagsForResource", "logs:TagLogGroup", "logs:UntagLogGroup", "logs:ListTagsLogGroup",
+    ]
+    resources = local.log_groups
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
+  }
+
+  statement {
+    sid       = "CreateTheLogKey"
+    actions   = ["kms:CreateKey"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [local.name]
+    }
+  }
+
+  statement {
+    sid = "ManageTheLogKey"
+    actions = [
+      "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+      "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
+      "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias",
+    ]
+    resources = ["${local.arn}:kms:${local.at}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [local.name]
+    }
+  }
+
+  statement {
+    sid       = "NameTheLogKey"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias"]
+    resources = ["${local.arn}:kms:${local.at}:alias/${local.name}-logs"]
+  }
+
+  statement {
+    sid       = "TargetTrackingAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]
+    resources = [local.scaling_alarms]
+  }
+
+  statement {
+    sid = "ManageTheDatabaseSubnetGroup"
+    actions = [
+      "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:DescribeDBSubnetGroups",
+      "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
+    ]
+    resources = [local.db_subnet_group]
+  }
+}
+
+data "aws_iam_policy_document" "plan" {
+  #checkov:skip=CKV_AWS_355:Describe and List calls have no resource-level permissions; they are pinned to this region.
+  source_policy_documents = [data.aws_iam_policy_document.state_read.json]
+
+  statement {
+    sid = "DescribeWhatHasNoResourceScope"
+    actions = [
+      "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "elasticloadbalancing:Describe*",
+      "ecs:DescribeTaskDefinition", "application-autoscaling:Describe*", "kms:ListAliases",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheStack"
+    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource"]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
+  }
+
+  statement {
+    sid = "ReadTheRepository"
+    actions = [
+      "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource",
+    ]
+    resources = [local.ecr_repo]
+  }
+
+  statement {
+    sid       = "ReadTheLogGroups"
+    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = local.log_groups
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
+  }
+
+  statement {
+    sid = "ReadTheStackRoles"
+    actions = [
+      "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+    ]
+    resources = values(local.stack_roles)
+  }
+
+  statement {
+    sid       = "ReadTheLogKey"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = ["${local.arn}:kms:${local.at}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [local.name]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheDatabaseSubnetGroup"
+    actions   = ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"]
+    resources = [local.db_subnet_group]
+  }
+}
+
+# Pull-request plans read the state but never write it (they run with -lock=false).
+data "aws_iam_policy_document" "state_read" {
+  statement {
+    sid       = "ListStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.state.arn]
+  }
+
+  statement {
+    sid       = "ReadThisStackState"
+    actions   = ["s3:GetObject"]
+    resources = [local.state_items]
+  }
+
+  statement {
+    sid       = "DecryptState"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.state.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "terraform-apply-and-deploy"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.deploy.json
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name   = "terraform-plan-read-only"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan.json
+}

@@ -1,0 +1,151 @@
+# Runs offline against a mocked provider: checks whom the pipeline roles trust and what they may do.
+mock_provider "aws" {}
+
+variables {
+  project          = "svc-test"
+  environment      = "production"
+  aws_region       = "us-east-1"
+  github_owner     = "acme"
+  github_repo      = "svc-test"
+  deploy_role_name = "svc-test-deploy"
+  plan_role_name   = "svc-test-plan"
+  state_bucket     = "svc-test-tfstate-123456789012"
+  state_key_prefix = "svc-test/"
+{%- if cookiecutter.state_locking == "dynamodb" %}
+  lock_table       = "svc-test-tflock"
+{%- endif %}
+}
+
+run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
+  assert {
+    condition     = local.deploy_subjects == ["repo:acme/svc-test:environment:production"]
+    error_message = "The deploy role must trust exactly this repository's production environment."
+  }
+
+  assert {
+    condition = [
+      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : condition.test
+      if condition.variable == "token.actions.githubusercontent.com:sub"
+    ] == ["StringEquals"]
+    error_message = "The subject must be matched exactly (StringEquals), never with a wildcard."
+  }
+
+  assert {
+    condition = [
+      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : condition.values
+      if condition.variable == "token.actions.githubusercontent.com:aud"
+    ] == [["sts.amazonaws.com"]]
+    error_message = "The audience must be sts.amazonaws.com."
+  }
+}
+
+run "plan_role_trusts_only_pull_requests" {
+  assert {
+    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request"]
+    error_message = "The plan role must trust exactly this repository's pull requests."
+  }
+}
+
+run "id_qualified_subjects_are_trusted_when_ids_are_given" {
+  variables {
+    github_owner_id      = "1234"
+    github_repository_id = "5678"
+  }
+
+  assert {
+    condition = local.deploy_subjects == [
+      "repo:acme/svc-test:environment:production",
+      "repo:acme@1234/svc-test@5678:environment:production",
+    ]
+    error_message = "With IDs given, the deploy role must also trust the ID-qualified subject."
+  }
+
+  assert {
+    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request", "repo:acme@1234/svc-test@5678:pull_request"]
+    error_message = "With IDs given, the plan role must also trust the ID-qualified subject."
+  }
+}
+
+run "no_subject_has_a_wildcard" {
+  variables {
+    github_owner_id      = "1234"
+    github_repository_id = "5678"
+  }
+
+  assert {
+    condition     = alltrue([for subject in concat(local.deploy_subjects, local.plan_subjects) : !strcontains(subject, "*") && !strcontains(subject, "?")])
+    error_message = "No trusted subject may contain a wildcard."
+  }
+}
+
+run "half_an_id_pair_is_refused" {
+  command = plan
+
+  variables {
+    github_owner_id = "1234"
+  }
+
+  expect_failures = [var.github_repository_id]
+}
+
+run "existing_oidc_provider_is_reused" {
+  variables {
+    create_oidc_provider = false
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0 && length(data.aws_iam_openid_connect_provider.github) == 1
+    error_message = "With create_oidc_provider = false the existing provider must be looked up, not created."
+  }
+}
+
+run "state_bucket_is_private_versioned_and_encrypted" {
+  assert {
+    condition     = aws_s3_bucket_versioning.state.versioning_configuration[0].status == "Enabled"
+    error_message = "State versioning must be on."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.state.block_public_acls && aws_s3_bucket_public_access_block.state.block_public_policy && aws_s3_bucket_public_access_block.state.ignore_public_acls && aws_s3_bucket_public_access_block.state.restrict_public_buckets
+    error_message = "All public access to the state bucket must be blocked."
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
+    error_message = "State must be encrypted with the state KMS key."
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.state_bucket.statement[0].effect == "Deny" && data.aws_iam_policy_document.state_bucket.statement[0].condition[0].variable == "aws:SecureTransport"
+    error_message = "The bucket policy must refuse requests without TLS."
+  }
+}
+
+run "pipeline_roles_reach_only_this_stack_state" {
+  assert {
+    condition = alltrue(flatten([
+      for statement in concat(data.aws_iam_policy_document.state_access.statement, data.aws_iam_policy_document.state_read.statement) :
+      [for resource in statement.resources : !endswith(resource, "/*") || endswith(resource, "/svc-test/*")]
+    ]))
+    error_message = "State object access must be limited to this stack's key prefix."
+  }
+
+  assert {
+    condition     = alltrue([for statement in data.aws_iam_policy_document.plan.statement : alltrue([for action in statement.actions : can(regex(":(Describe|Get|List)", action))])])
+    error_message = "The plan role must only describe, get and list."
+  }
+}
+{%- if cookiecutter.state_locking == "dynamodb" %}
+
+run "lock_table_matches_the_s3_backend" {
+  assert {
+    condition     = aws_dynamodb_table.lock.hash_key == "LockID" && aws_dynamodb_table.lock.billing_mode == "PAY_PER_REQUEST"
+    error_message = "The lock table needs the LockID string key the S3 backend uses, billed on demand."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.lock.point_in_time_recovery[0].enabled
+    error_message = "Point-in-time recovery must be on for the lock table."
+  }
+}
+{%- endif %}

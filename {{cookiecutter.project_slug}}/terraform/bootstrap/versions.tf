@@ -1,0 +1,26 @@
+# Bootstrap: created once per account by a person with administrator credentials, before the
+# pipeline can run. Its state stays local (terraform.tfstate here): see docs/runbook.md.
+terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "{{ cookiecutter._aws_provider_constraint }}"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = {
+      Project     = var.project
+      Environment = var.environment
+      ManagedBy   = "terraform"
+      Repository  = "${var.github_owner}/${var.github_repo}"
+      Stack       = "bootstrap"
+    }
+  }
+}

@@ -1,0 +1,49 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  name       = var.project
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  tags = {
+    Project     = var.project
+    Environment = var.environment
+    ManagedBy   = "terraform"
+    Repository  = var.repository
+  }
+
+  # Subnet layout: the VPC is cut into four tiers, each tier into eight slots. An AZ's slot is its
+  # letter (a = 0, b = 1, ...), so adding or removing an AZ never renumbers the others' subnets.
+  az_letters = ["a", "b", "c", "d", "e", "f", "g", "h"]
+  az_slot    = { for az in var.availability_zones : az => index(local.az_letters, substr(az, -1, 1)) }
+  tier_cidr = {
+    public   = cidrsubnet(var.vpc_cidr, 2, 0)
+    private  = cidrsubnet(var.vpc_cidr, 2, 1)
+    database = cidrsubnet(var.vpc_cidr, 2, 2)
+  }
+  subnet_cidr = {
+    for tier, cidr in local.tier_cidr : tier => { for az, slot in local.az_slot : az => cidrsubnet(cidr, 3, slot) }
+  }
+
+  # NAT gateways: one per AZ, or one in the first AZ listed. Each private route table uses its own AZ's.
+  nat_azs = var.nat_mode == "per-az" ? toset(var.availability_zones) : toset([var.availability_zones[0]])
+  nat_for_az = {
+    for az in var.availability_zones : az => var.nat_mode == "per-az" ? az : var.availability_zones[0]
+  }
+
+  # Timings derived from the longest request, so that no deploy or scale-in cuts one off:
+  # the ALB drops idle connections first, drains a target for longer than that, the app keeps
+  # connections open for longer than the ALB (else 502s), and ECS waits longer than the app's
+  # own graceful shutdown before SIGKILL.
+  alb_idle_timeout     = var.request_timeout_seconds
+  deregistration_delay = var.request_timeout_seconds + 5
+  keep_alive_timeout   = var.request_timeout_seconds + 5
+  app_shutdown_timeout = var.request_timeout_seconds
+  stop_timeout         = var.request_timeout_seconds + 10
+
+  container_name = "app"
+  image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  log_group_name = "/ecs/${local.name}"
+}

@@ -1,0 +1,59 @@
+resource "aws_cloudwatch_log_group" "app" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
+}
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/vpc/${local.name}/flow-logs"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
+}
+
+resource "aws_kms_key" "logs" {
+  description             = "Encrypts the CloudWatch logs of ${local.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.logs_key.json
+}
+
+resource "aws_kms_alias" "logs" {
+  name          = "alias/${local.name}-logs"
+  target_key_id = aws_kms_key.logs.key_id
+}
+
+data "aws_iam_policy_document" "logs_key" {
+  #checkov:skip=CKV_AWS_109:A key policy's "*" resource is the key itself; the account root keeps administration as AWS recommends.
+  #checkov:skip=CKV_AWS_111:Same: write access is to this key only.
+  #checkov:skip=CKV_AWS_356:Same: in a key policy "*" means this key.
+  statement {
+    sid       = "AccountAdministersTheKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsEncryptsTheseLogGroups"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.aws_region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values = [
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.log_group_name}",
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/vpc/${local.name}/flow-logs",
+      ]
+    }
+  }
+}

@@ -1,0 +1,64 @@
+output "service_url" {
+  description = "URL of the service behind the load balancer."
+  value       = "${var.enable_https ? "https" : "http"}://${aws_lb.this.dns_name}"
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer; point a CNAME or alias record at it."
+  value       = aws_lb.this.dns_name
+}
+
+output "ecr_repository_url" {
+  description = "ECR repository the pipeline pushes images to."
+  value       = aws_ecr_repository.app.repository_url
+}
+
+output "cluster_name" {
+  description = "ECS cluster name."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "service_name" {
+  description = "ECS service name."
+  value       = aws_ecs_service.app.name
+}
+
+output "container_name" {
+  description = "Name of the app container in the task definition."
+  value       = local.container_name
+}
+
+output "task_definition_arn" {
+  description = "Task definition revision Terraform manages; the deploy pipeline copies it with a new image."
+  value       = aws_ecs_task_definition.app.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the app's JSON logs."
+  value       = aws_cloudwatch_log_group.app.name
+}
+
+output "vpc_id" {
+  description = "VPC ID."
+  value       = aws_vpc.this.id
+}
+
+output "public_subnet_ids" {
+  description = "Public subnet IDs, keyed by AZ."
+  value       = { for az, subnet in aws_subnet.public : az => subnet.id }
+}
+
+output "private_subnet_ids" {
+  description = "Private subnet IDs, keyed by AZ."
+  value       = { for az, subnet in aws_subnet.private : az => subnet.id }
+}
+
+output "database_subnet_group_name" {
+  description = "DB subnet group of the isolated database tier, or null when it is off."
+  value       = one(aws_db_subnet_group.this[*].name)
+}
+
+output "database_security_group_id" {
+  description = "Security group for a database in the isolated tier, or null when it is off."
+  value       = one(aws_security_group.database[*].id)
+}

@@ -1,0 +1,24 @@
+# Production inputs, rendered from the template answers. Change them here; CI plans and applies.
+project     = "{{ cookiecutter.project_slug }}"
+environment = "{{ cookiecutter._environment }}"
+repository  = "{{ cookiecutter.github_owner }}/{{ cookiecutter.github_repo }}"
+aws_region  = "{{ cookiecutter.aws_region }}"
+
+availability_zones      = [{% for az in cookiecutter.availability_zones.split(",") %}"{{ az.strip() }}"{% if not loop.last %}, {% endif %}{% endfor %}]
+vpc_cidr                = "{{ cookiecutter.vpc_cidr }}"
+nat_mode                = "{{ cookiecutter.nat_mode }}"
+enable_database_subnets = {{ "true" if cookiecutter.enable_database_subnets == "yes" else "false" }}
+
+enable_https        = {{ "true" if cookiecutter.enable_https == "yes" else "false" }}
+acm_certificate_arn = {{ '"%s"' % cookiecutter.acm_certificate_arn if cookiecutter.enable_https == "yes" else "null" }}
+
+container_port   = {{ cookiecutter.container_port }}
+task_cpu         = {{ cookiecutter.task_cpu }}
+task_memory      = {{ cookiecutter.task_memory }}
+cpu_architecture = "{{ cookiecutter.cpu_architecture }}"
+
+cpu_target_percent = {{ cookiecutter.cpu_target_percent }}
+min_capacity       = {{ cookiecutter.min_capacity }}
+max_capacity       = {{ cookiecutter.max_capacity }}
+
+log_retention_days = {{ cookiecutter.log_retention_days }}

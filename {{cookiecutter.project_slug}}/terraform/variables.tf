@@ -1,0 +1,273 @@
+variable "project" {
+  description = "Project slug; every resource name is built from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.project)) && length(var.project) >= 3 && length(var.project) <= 32 && !startswith(var.project, "internal-")
+    error_message = "The project must be 3 to 32 lowercase letters, digits and single hyphens, start with a letter and not start with 'internal-' (it names the load balancer)."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment; also the GitHub environment whose jobs may deploy."
+  type        = string
+  default     = "production"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
+    error_message = "The environment must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "repository" {
+  description = "GitHub repository (owner/name) that manages this stack; recorded in the resource tags."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$", var.repository))
+    error_message = "The repository must be 'owner/name' as GitHub spells it."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the stack."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "The aws_region must be an AWS region name such as 'us-east-1'."
+  }
+}
+
+variable "availability_zones" {
+  description = "AZs to spread the service over. Each gets a public and a private subnet (and a NAT gateway in per-az mode); its subnet slot comes from its letter, so adding an AZ changes nothing else."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 2
+    error_message = "At least two availability_zones are needed: an Application Load Balancer spans two or more."
+  }
+
+  validation {
+    condition     = length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "The availability_zones must not repeat an AZ."
+  }
+
+  validation {
+    condition     = alltrue([for az in var.availability_zones : can(regex("^${var.aws_region}[a-h]$", az))])
+    error_message = "Every availability zone must be in aws_region: the region name followed by one letter a-h."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "VPC CIDR block, /16 to /22. It is split into four tiers (public, private, database, spare) of eight AZ slots each."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 22, false)
+    error_message = "The vpc_cidr must be an IPv4 network address with a prefix from /16 to /22, e.g. '10.0.0.0/16'."
+  }
+}
+
+variable "nat_mode" {
+  description = "'per-az': one NAT gateway per AZ, so losing an AZ never cuts the others off (default). 'single': one NAT gateway in the first AZ, cheaper but a single point of failure for outbound traffic."
+  type        = string
+  default     = "per-az"
+
+  validation {
+    condition     = contains(["per-az", "single"], var.nat_mode)
+    error_message = "The nat_mode must be 'per-az' or 'single'."
+  }
+}
+
+variable "enable_database_subnets" {
+  description = "Create an isolated database subnet tier (no route to the internet) and a database security group reachable only from the tasks."
+  type        = bool
+  default     = false
+}
+
+variable "database_port" {
+  description = "Port the database tier's security group admits from the tasks."
+  type        = number
+  default     = 5432
+
+  validation {
+    condition     = var.database_port >= 1 && var.database_port <= 65535 && floor(var.database_port) == var.database_port
+    error_message = "The database_port must be a whole number from 1 to 65535."
+  }
+}
+
+variable "enable_https" {
+  description = "Serve HTTPS on port 443 with acm_certificate_arn and redirect HTTP to it."
+  type        = bool
+  default     = false
+}
+
+variable "acm_certificate_arn" {
+  description = "ACM certificate for the HTTPS listener, in aws_region. Required when enable_https is true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.acm_certificate_arn == null || can(regex("^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.acm_certificate_arn))
+    error_message = "The acm_certificate_arn must look like 'arn:aws:acm:<region>:<account>:certificate/<uuid>'."
+  }
+
+  validation {
+    condition     = !var.enable_https || var.acm_certificate_arn != null
+    error_message = "The acm_certificate_arn is required when enable_https is true."
+  }
+}
+
+variable "tls_policy" {
+  description = "ELB security policy of the HTTPS listener: TLS 1.3 with TLS 1.2 fallback."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+}
+
+variable "enable_deletion_protection" {
+  description = "Protect the load balancer from deletion. Turn off (and apply) before `terraform destroy`."
+  type        = bool
+  default     = true
+}
+
+variable "container_port" {
+  description = "Port the container listens on."
+  type        = number
+  default     = 8000
+
+  validation {
+    condition     = var.container_port >= 1024 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "The container_port must be a whole number from 1024 to 65535 (the container runs as a non-root user)."
+  }
+}
+
+variable "health_check_path" {
+  description = "Liveness path probed by the load balancer; the app serves it."
+  type        = string
+  default     = "{{ cookiecutter._health_check_path }}"
+
+  validation {
+    condition     = startswith(var.health_check_path, "/")
+    error_message = "The health_check_path must start with '/'."
+  }
+}
+
+variable "task_cpu" {
+  description = "Fargate task CPU units (1024 = 1 vCPU)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.task_cpu)
+    error_message = "The task_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
+  }
+}
+
+variable "task_memory" {
+  description = "Fargate task memory in MiB; the allowed values depend on task_cpu."
+  type        = number
+  default     = 512
+
+  validation {
+    condition = (
+      var.task_cpu == 256 ? contains([512, 1024, 2048], var.task_memory) :
+      var.task_cpu == 512 ? var.task_memory >= 1024 && var.task_memory <= 4096 && var.task_memory % 1024 == 0 :
+      var.task_cpu == 1024 ? var.task_memory >= 2048 && var.task_memory <= 8192 && var.task_memory % 1024 == 0 :
+      var.task_cpu == 2048 ? var.task_memory >= 4096 && var.task_memory <= 16384 && var.task_memory % 1024 == 0 :
+      var.task_cpu == 4096 ? var.task_memory >= 8192 && var.task_memory <= 30720 && var.task_memory % 1024 == 0 :
+      var.task_cpu == 8192 ? var.task_memory >= 16384 && var.task_memory <= 61440 && var.task_memory % 4096 == 0 :
+      var.task_memory >= 32768 && var.task_memory <= 122880 && var.task_memory % 8192 == 0
+    )
+    error_message = "The task_memory is not a size Fargate accepts with this task_cpu (see the ECS task size table)."
+  }
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the tasks; the image must be built for it."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "The cpu_architecture must be 'X86_64' or 'ARM64'."
+  }
+}
+
+variable "image_tag" {
+  description = "Image tag of the task definition Terraform registers. The deploy pipeline registers revisions with the commit's tag; this one only starts the very first tasks (see docs/decisions.md)."
+  type        = string
+  default     = "bootstrap"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
+    error_message = "The image_tag must be a valid Docker tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'."
+  }
+}
+
+variable "request_timeout_seconds" {
+  description = "Longest a request may stay idle. Sets the ALB idle timeout and derives the drain, keep-alive and shutdown timings from it."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.request_timeout_seconds >= 1 && var.request_timeout_seconds <= 25 && floor(var.request_timeout_seconds) == var.request_timeout_seconds
+    error_message = "The request_timeout_seconds must be a whole number from 1 to 25, so that target draining stays at 30 s or less."
+  }
+}
+
+variable "cpu_target_percent" {
+  description = "Average CPU utilisation the service scales to keep."
+  type        = number
+  default     = 70
+
+  validation {
+    condition     = var.cpu_target_percent >= 1 && var.cpu_target_percent <= 100 && floor(var.cpu_target_percent) == var.cpu_target_percent
+    error_message = "The cpu_target_percent must be a whole number from 1 to 100."
+  }
+}
+
+variable "min_capacity" {
+  description = "Fewest running tasks; also the task count when the service is created."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.min_capacity >= 1 && floor(var.min_capacity) == var.min_capacity
+    error_message = "The min_capacity must be a whole number of at least 1."
+  }
+}
+
+variable "max_capacity" {
+  description = "Most running tasks autoscaling may start."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_capacity >= var.min_capacity && var.max_capacity <= 1000 && floor(var.max_capacity) == var.max_capacity
+    error_message = "The max_capacity must be a whole number from min_capacity to 1000."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the service and VPC flow logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "ecr_keep_images" {
+  description = "Number of most recent images the ECR lifecycle policy keeps; older ones are expired."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.ecr_keep_images >= 1 && var.ecr_keep_images <= 1000 && floor(var.ecr_keep_images) == var.ecr_keep_images
+    error_message = "The ecr_keep_images must be a whole number from 1 to 1000."
+  }
+}
