@@ -235,9 +235,13 @@ def check_github_repo(value: str, context: Mapping[str, str]) -> str | None:
 
 
 def check_role_arn(value: str, context: Mapping[str, str]) -> str | None:
-    if not ROLE_ARN.fullmatch(value):
+    match = ROLE_ARN.fullmatch(value)
+    if not match:
         return ("use 'arn:aws:iam::<12-digit account id>:role/<name>', "
                 "the name 1 to 64 of letters, digits and +=,.@_- (no path)")
+    if "github" in match["name"].lower():
+        return ("role names containing 'github' fail AssumeRoleWithWebIdentity from GitHub Actions "
+                "(aws-actions/configure-aws-credentials issues 953 and 1093); choose another name")
     return None
 
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Makes `terraform validate`, `terraform test` and actionlint work on this machine, registry or not.
 #
 #   eval "$(scripts/terraform-toolchain.sh)"
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/toolchain.env
+# shellcheck source=toolchain.env
 source "$here/toolchain.env"
 
 home=${TOOLCHAIN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/cookiecutter-fastapi-fargate}

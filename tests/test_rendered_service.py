@@ -1,0 +1,45 @@
+"""The rendered service lints, passes its own tests and has a clean Dockerfile, in every variant."""
+import re
+
+from tests.conftest import run
+
+
+def test_flake8_passes(project, rendered_python):
+    run([rendered_python, "-m", "flake8"], cwd=project)
+
+
+def test_rendered_tests_pass(project, rendered_python):
+    result = run([rendered_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+    assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
+    assert " failed" not in result.stdout and " skipped" not in result.stdout
+
+
+def test_hadolint_passes(project, hadolint):
+    run([hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=project)
+
+
+def test_dockerfile_matches_the_inputs(project, variant):
+    dockerfile = (project / "Dockerfile").read_text()
+    assert f"ARG PYTHON_VERSION={variant.get('python_version', '3.12')}" in dockerfile
+    assert f"APP_PORT={variant.get('container_port', '8000')}" in dockerfile
+    assert re.search(r"^USER 10001:10001$", dockerfile, re.MULTILINE)
+    assert re.search(r'^CMD \["python", "-m", "app"\]$', dockerfile, re.MULTILINE)
+
+
+def test_runtime_requirements_hold_no_dev_tools(project):
+    runtime = (project / "requirements.txt").read_text()
+    for tool in ("pytest", "flake8", "httpx", "pip-tools"):
+        assert not re.search(rf"^{tool}==", runtime, re.MULTILINE), tool
+
+
+def test_requirements_are_hash_pinned(project):
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        pins = [line for line in (project / name).read_text().splitlines() if re.match(r"^[a-z0-9]", line)]
+        assert pins and all("==" in line for line in pins), name
+        assert (project / name).read_text().count("--hash=sha256:") >= len(pins)
+
+
+def test_rendered_requirements_do_not_depend_on_inputs(bakery, project):
+    default = bakery({})
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        assert (project / name).read_bytes() == (default / name).read_bytes()

@@ -1,0 +1,123 @@
+"""The rendered Terraform: formatting, validation with the real provider, its tests, checkov, and values."""
+import json
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from tests.conftest import TEMPLATE_DIR, run
+
+STACKS = ["terraform", "terraform/bootstrap"]
+NO_COLOR = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "NO_COLOR": "1"}
+_initialized: set[Path] = set()
+
+
+def unquote(value):
+    """python-hcl2 keeps string quotes ('"x"'); strip them, recursively."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return json.loads(value)
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unquote(item) for key, item in value.items() if key != "__comments__"}
+    return value
+
+
+def load_hcl(path: Path) -> dict:
+    with path.open() as handle:
+        return unquote(hcl2.load(handle))
+
+
+def terraform_run(terraform: str, project: Path, stack: str, *args: str, timeout: float = 900):
+    return run([terraform, f"-chdir={stack}", *args, "-no-color"], cwd=project, env=NO_COLOR, timeout=timeout)
+
+
+@pytest.fixture
+def initialized(project, terraform) -> Path:
+    """Both stacks initialised once per baked project, without a backend, from the mirror or registry."""
+    if project not in _initialized:
+        for stack in STACKS:
+            terraform_run(terraform, project, stack, "init", "-backend=false", "-input=false")
+        _initialized.add(project)
+    return project
+
+
+def test_formatting(project, terraform):
+    run([terraform, "fmt", "-check", "-recursive", "-diff", "-no-color", "terraform"], cwd=project)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_validate_has_no_errors_or_warnings(initialized, terraform, stack):
+    report = json.loads(terraform_run(terraform, initialized, stack, "validate", "-json").stdout)
+    assert report["valid"], report
+    assert report["warning_count"] == 0, report["diagnostics"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_terraform_test_suite_passes(initialized, terraform, stack):
+    output = terraform_run(terraform, initialized, stack, "test").stdout
+    summary = re.search(r"Success! (\d+) passed, (\d+) failed", output)
+    assert summary, output
+    assert int(summary[1]) >= 5 and summary[2] == "0", output
+
+
+def test_checkov_finds_nothing_unexplained(project, checkov, capsys):
+    result = run([checkov, "--directory", "terraform", "--framework", "terraform", "--output", "json",
+                  "--quiet", "--compact", "--skip-download"], cwd=project, ok=(0, 1))
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [check for report in reports for check in report["results"]["failed_checks"]]
+    skipped = [check for report in reports for check in report["results"]["skipped_checks"]]
+    assert [f"{c['check_id']} {c['resource']} {c['file_path']}" for c in failed] == []
+    assert all(check.get("suppress_comment", "").strip() for check in skipped)
+    with capsys.disabled():
+        print(f"\n  checkov {project.name}: {sum(r['summary']['passed'] for r in reports)} passed, "
+              f"0 failed, {len(skipped)} skipped (each with a reason)")
+
+
+def test_tfvars_match_the_inputs(project, variant):
+    tfvars = load_hcl(project / "terraform/prod.tfvars")
+    region = variant.get("aws_region", "us-east-1")
+    assert tfvars["aws_region"] == region
+    assert tfvars["availability_zones"] == variant.get("availability_zones", f"{region}a,{region}b").split(",")
+    assert tfvars["cpu_target_percent"] == int(variant.get("cpu_target_percent", "70"))
+    assert tfvars["min_capacity"] == int(variant.get("min_capacity", "2"))
+    assert tfvars["max_capacity"] == int(variant.get("max_capacity", "10"))
+    assert tfvars["task_cpu"] == int(variant.get("task_cpu", "256"))
+    assert tfvars["task_memory"] == int(variant.get("task_memory", "512"))
+    assert tfvars["container_port"] == int(variant.get("container_port", "8000"))
+    assert tfvars["cpu_architecture"] == variant.get("cpu_architecture", "X86_64")
+    assert tfvars["nat_mode"] == variant.get("nat_mode", "per-az")
+    assert tfvars["enable_database_subnets"] is (variant.get("enable_database_subnets") == "yes")
+    assert tfvars["enable_https"] is (variant.get("enable_https") == "yes")
+    assert tfvars["acm_certificate_arn"] == (variant.get("acm_certificate_arn") or None)
+
+
+def test_backend_matches_the_locking_choice(project, variant):
+    backend = load_hcl(project / "terraform/backend.hcl")
+    assert backend["region"] == variant.get("aws_region", "us-east-1")
+    assert backend["encrypt"] is True
+    if variant.get("state_locking") == "s3-native":
+        assert backend["use_lockfile"] is True and "dynamodb_table" not in backend
+        assert 'required_version = ">= 1.10"' in (project / "terraform/versions.tf").read_text()
+    else:
+        assert backend["dynamodb_table"].endswith("-tflock") and "use_lockfile" not in backend
+
+
+def test_bootstrap_trusts_the_rendered_roles(project, variant):
+    tfvars = load_hcl(project / "terraform/bootstrap/terraform.tfvars")
+    assert tfvars["deploy_role_name"].endswith("-deploy") and tfvars["plan_role_name"].endswith("-plan")
+    assert tfvars["create_oidc_provider"] is (variant.get("create_oidc_provider", "yes") == "yes")
+    backend = load_hcl(project / "terraform/backend.hcl")
+    assert tfvars["state_bucket"] == backend["bucket"]
+    assert backend["key"].startswith(tfvars["state_key_prefix"])
+
+
+def test_toolchain_builds_the_major_version_the_stacks_pin(bakery):
+    env = dict(line.split("=", 1) for line in (TEMPLATE_DIR / "scripts/toolchain.env").read_text().splitlines()
+               if re.match(r"^[A-Z_]+=", line))
+    pinned_major = env["AWS_PROVIDER_VERSION"].split(".")[0]
+    for stack in STACKS:
+        versions = (bakery({}) / stack / "versions.tf").read_text()
+        assert f'version = "~> {pinned_major}.0"' in versions, stack
