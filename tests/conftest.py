@@ -194,3 +194,16 @@ def checkov() -> str:
     if configured and Path(configured).exists():
         return configured
     return find_tool("checkov", "make .venv-checkov (checkov has its own environment), then set CHECKOV_BIN")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the figures tests recorded with `record_property("summary", ...)` (checkov skips, load)."""
+    lines = sorted({
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties if name == "summary"
+    })
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,6 +1,7 @@
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:Access logs need a dedicated log bucket; enable them when an organisation log bucket exists.
   #checkov:skip=CKV2_AWS_28:A WAF web ACL is an organisation-wide choice with its own cost; attach one to this ALB when adopted.
+  #checkov:skip=CKV2_AWS_20:Port 80 redirects to HTTPS whenever enable_https is true (aws_lb_listener.http below).
   name                       = local.name
   load_balancer_type         = "application"
   internal                   = false
@@ -12,6 +13,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "app" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC's private subnets.
   # name_prefix (at most 6 characters) lets a replacement be created before the old one is destroyed.
   name_prefix          = substr(local.name, 0, 6)
   port                 = var.container_port
@@ -36,7 +38,6 @@ resource "aws_lb_target_group" "app" {
 
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:HTTP is served only while enable_https is false; with HTTPS on, this listener only redirects.
-  #checkov:skip=CKV2_AWS_20:Same listener: it redirects to HTTPS whenever enable_https is true.
   #checkov:skip=CKV_AWS_103:TLS applies to the HTTPS listener below, not to this HTTP one.
   load_balancer_arn = aws_lb.this.arn
   port              = 80

@@ -36,6 +36,7 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_security_group" "database" {
+  #checkov:skip=CKV2_AWS_5:Created for the database this tier is built for; attach it to that database.
   count = var.enable_database_subnets ? 1 : 0
 
   name        = "${local.name}-database"

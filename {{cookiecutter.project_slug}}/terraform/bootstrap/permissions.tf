@@ -49,12 +49,6 @@ data "aws_iam_policy_document" "state_access" {
 }
 
 data "aws_iam_policy_document" "deploy" {
-  #checkov:skip=CKV_AWS_355:The "*" statements hold only actions without resource-level permissions (EC2 creation, Describe, task definitions), each pinned to this region.
-  #checkov:skip=CKV_AWS_290:Same: writes without resource ARNs are EC2 network creation and autoscaling, limited to this region.
-  #checkov:skip=CKV_AWS_289:IAM writes are limited to the stack's three named roles; KMS key management to keys tagged with this project.
-  #checkov:skip=CKV_AWS_286:iam:PassRole is limited to the stack's roles and to the services that use them.
-  #checkov:skip=CKV_AWS_287:No credentials are exposed: the only token action is ECR's login, which needs "*".
-  #checkov:skip=CKV_AWS_288:Reads are limited to this stack's resources and its state objects.
   source_policy_documents = [data.aws_iam_policy_document.state_access.json]
 
   statement {
@@ -117,8 +111,8 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid     = "PassTaskRolesToEcs"
-    actions = ["iam:PassRole"]
+    sid       = "PassTaskRolesToEcs"
+    actions   = ["iam:PassRole"]
     resources = [local.stack_roles["execution"], local.stack_roles["task"]]
 
     condition {
@@ -261,7 +255,6 @@ data "aws_iam_policy_document" "deploy" {
 }
 
 data "aws_iam_policy_document" "plan" {
-  #checkov:skip=CKV_AWS_355:Describe and List calls have no resource-level permissions; they are pinned to this region.
   source_policy_documents = [data.aws_iam_policy_document.state_read.json]
 
   statement {

@@ -1,5 +1,7 @@
 # Runs offline: the mocked provider answers every AWS call with fake IDs.
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
 
 variables {
   project            = "svc-test"

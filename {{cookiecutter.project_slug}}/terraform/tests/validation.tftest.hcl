@@ -1,5 +1,7 @@
 # Each run gives one bad value and expects exactly that variable's validation to refuse it.
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
 
 variables {
   project            = "svc-test"

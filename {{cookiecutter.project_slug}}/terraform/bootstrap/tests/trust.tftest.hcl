@@ -1,5 +1,9 @@
 # Runs offline against a mocked provider: checks whom the pipeline roles trust and what they may do.
-mock_provider "aws" {}
+# Every run only plans: the stack's prevent_destroy guards would refuse the test's teardown.
+mock_provider "aws" {
+  source          = "../tests/mocks"
+  override_during = plan # mocked values (ARNs) are known while planning
+}
 
 variables {
   project          = "svc-test"
@@ -17,6 +21,8 @@ variables {
 }
 
 run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
+  command = plan
+
   assert {
     condition     = local.deploy_subjects == ["repo:acme/svc-test:environment:production"]
     error_message = "The deploy role must trust exactly this repository's production environment."
@@ -31,15 +37,17 @@ run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
   }
 
   assert {
-    condition = [
-      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : condition.values
+    condition = flatten([
+      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : tolist(condition.values)
       if condition.variable == "token.actions.githubusercontent.com:aud"
-    ] == [["sts.amazonaws.com"]]
+    ]) == ["sts.amazonaws.com"]
     error_message = "The audience must be sts.amazonaws.com."
   }
 }
 
 run "plan_role_trusts_only_pull_requests" {
+  command = plan
+
   assert {
     condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request"]
     error_message = "The plan role must trust exactly this repository's pull requests."
@@ -47,6 +55,8 @@ run "plan_role_trusts_only_pull_requests" {
 }
 
 run "id_qualified_subjects_are_trusted_when_ids_are_given" {
+  command = plan
+
   variables {
     github_owner_id      = "1234"
     github_repository_id = "5678"
@@ -67,6 +77,8 @@ run "id_qualified_subjects_are_trusted_when_ids_are_given" {
 }
 
 run "no_subject_has_a_wildcard" {
+  command = plan
+
   variables {
     github_owner_id      = "1234"
     github_repository_id = "5678"
@@ -89,6 +101,8 @@ run "half_an_id_pair_is_refused" {
 }
 
 run "existing_oidc_provider_is_reused" {
+  command = plan
+
   variables {
     create_oidc_provider = false
   }
@@ -100,6 +114,8 @@ run "existing_oidc_provider_is_reused" {
 }
 
 run "state_bucket_is_private_versioned_and_encrypted" {
+  command = plan
+
   assert {
     condition     = aws_s3_bucket_versioning.state.versioning_configuration[0].status == "Enabled"
     error_message = "State versioning must be on."
@@ -116,12 +132,16 @@ run "state_bucket_is_private_versioned_and_encrypted" {
   }
 
   assert {
-    condition     = data.aws_iam_policy_document.state_bucket.statement[0].effect == "Deny" && data.aws_iam_policy_document.state_bucket.statement[0].condition[0].variable == "aws:SecureTransport"
+    condition = data.aws_iam_policy_document.state_bucket.statement[0].effect == "Deny" && [
+      for condition in data.aws_iam_policy_document.state_bucket.statement[0].condition : condition.variable
+    ] == ["aws:SecureTransport"]
     error_message = "The bucket policy must refuse requests without TLS."
   }
 }
 
 run "pipeline_roles_reach_only_this_stack_state" {
+  command = plan
+
   assert {
     condition = alltrue(flatten([
       for statement in concat(data.aws_iam_policy_document.state_access.statement, data.aws_iam_policy_document.state_read.statement) :
@@ -138,6 +158,8 @@ run "pipeline_roles_reach_only_this_stack_state" {
 {%- if cookiecutter.state_locking == "dynamodb" %}
 
 run "lock_table_matches_the_s3_backend" {
+  command = plan
+
   assert {
     condition     = aws_dynamodb_table.lock.hash_key == "LockID" && aws_dynamodb_table.lock.billing_mode == "PAY_PER_REQUEST"
     error_message = "The lock table needs the LockID string key the S3 backend uses, billed on demand."
