@@ -73,8 +73,8 @@ def test_checkov_finds_nothing_unexplained(project, checkov, record_property):
     unexplained = [f"{c['check_id']} {c['resource']}" for c in skipped
                    if not (c["check_result"].get("suppress_comment") or "").strip()]
     assert unexplained == []
-    record_property("summary", f"checkov: {sum(r['summary']['passed'] for r in reports)} passed, 0 failed, "
-                                f"{len(skipped)} skipped, each with a reason")
+    passed = sum(report["summary"]["passed"] for report in reports)
+    record_property("summary", f"checkov: {passed} passed, 0 failed, {len(skipped)} skipped, each with a reason")
 
 
 def test_tfvars_match_the_inputs(project, variant):

@@ -10,7 +10,10 @@ locals {
     var.github_repository_id == "" ? "" : "repo:${var.github_owner}@${var.github_owner_id}/${var.github_repo}@${var.github_repository_id}",
   ])
   deploy_subjects = [for subject in local.repository_subjects : "${subject}:environment:${var.environment}"]
-  plan_subjects   = [for subject in local.repository_subjects : "${subject}:pull_request"]
+  # Read-only plans run for pull requests and, before an apply, for the main branch.
+  plan_subjects = flatten([
+    for subject in local.repository_subjects : ["${subject}:pull_request", "${subject}:ref:refs/heads/main"]
+  ])
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
 }
@@ -84,7 +87,7 @@ resource "aws_iam_role" "deploy" {
 
 resource "aws_iam_role" "plan" {
   name                 = var.plan_role_name
-  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests: read-only terraform plan"
+  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests and main: read-only terraform plan"
   assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
   max_session_duration = 3600
 }

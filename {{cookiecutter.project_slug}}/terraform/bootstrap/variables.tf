@@ -78,7 +78,7 @@ variable "deploy_role_name" {
 }
 
 variable "plan_role_name" {
-  description = "Read-only role GitHub Actions assumes on pull requests to plan."
+  description = "Read-only role GitHub Actions assumes to plan pull requests and the main branch."
   type        = string
 }
 

@@ -45,12 +45,12 @@ run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
   }
 }
 
-run "plan_role_trusts_only_pull_requests" {
+run "plan_role_trusts_only_pull_requests_and_main" {
   command = plan
 
   assert {
-    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request"]
-    error_message = "The plan role must trust exactly this repository's pull requests."
+    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request", "repo:acme/svc-test:ref:refs/heads/main"]
+    error_message = "The plan role must trust exactly this repository's pull requests and main branch."
   }
 }
 
@@ -71,7 +71,12 @@ run "id_qualified_subjects_are_trusted_when_ids_are_given" {
   }
 
   assert {
-    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request", "repo:acme@1234/svc-test@5678:pull_request"]
+    condition = local.plan_subjects == [
+      "repo:acme/svc-test:pull_request",
+      "repo:acme/svc-test:ref:refs/heads/main",
+      "repo:acme@1234/svc-test@5678:pull_request",
+      "repo:acme@1234/svc-test@5678:ref:refs/heads/main",
+    ]
     error_message = "With IDs given, the plan role must also trust the ID-qualified subject."
   }
 }

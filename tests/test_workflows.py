@@ -1,0 +1,243 @@
+"""The rendered GitHub Actions: linted, parsed and asserted; shell checked; the template's own CI too."""
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import TEMPLATE_DIR, run
+
+WORKFLOW = ".github/workflows/ci-cd.yml"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def load_workflow(project: Path) -> dict:
+    return yaml.safe_load((project / WORKFLOW).read_text())
+
+
+def triggers(workflow: dict) -> dict:
+    return workflow[True]  # PyYAML reads the bare key `on` as the boolean True
+
+
+def steps_using(job: dict, action: str) -> list[dict]:
+    return [step for step in job["steps"] if step.get("uses", "").startswith(f"{action}@")]
+
+
+def test_actionlint_passes(project, actionlint, shellcheck):
+    # actionlint runs shellcheck on every `run:` block when shellcheck is on PATH.
+    path = f"{Path(shellcheck).parent}:{Path(actionlint).parent}"
+    run([actionlint, "-shellcheck", shellcheck, WORKFLOW], cwd=project, env={"PATH": f"{path}:/usr/bin:/bin"})
+
+
+def test_zizmor_reports_nothing(project, zizmor):
+    run([zizmor, "--offline", "--persona", "pedantic", "--no-progress", ".github"], cwd=project)
+
+
+def test_project_scripts_pass_shellcheck(project, shellcheck):
+    scripts = sorted(str(path.relative_to(project)) for path in (project / "scripts").glob("*.sh"))
+    assert scripts
+    run([shellcheck, "--severity", "style", *scripts], cwd=project)
+
+
+def test_every_run_block_passes_shellcheck(project, shellcheck, tmp_path):
+    blocks = [step["run"] for job in load_workflow(project)["jobs"].values() for step in job["steps"] if "run" in step]
+    assert blocks
+    for number, block in enumerate(blocks):
+        script = tmp_path / f"run-{number}.sh"
+        # GitHub substitutes ${{ }} before the shell runs; stand in a plain word for each.
+        script.write_text("#!/usr/bin/env bash\nset -e\n" + GITHUB_EXPRESSION.sub("EXPRESSION", block))
+        run([shellcheck, "--severity", "style", str(script)], cwd=tmp_path)
+
+
+def test_github_expressions_survive_rendering(project):
+    source = (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / WORKFLOW).read_text()
+    rendered = (project / WORKFLOW).read_text()
+    assert len(GITHUB_EXPRESSION.findall(rendered)) == len(GITHUB_EXPRESSION.findall(source)) > 20
+    for expression in ("${{ github.sha }}", "${{ steps.render.outputs.task-definition }}",
+                       "${{ vars.AWS_REGION || env.DEFAULT_AWS_REGION }}"):
+        assert expression in rendered
+
+
+def test_triggers_are_pull_requests_and_main_only(project):
+    workflow = load_workflow(project)
+    assert triggers(workflow) == {"pull_request": None, "push": {"branches": ["main"]}}
+    assert "pull_request_target" not in (project / WORKFLOW).read_text()
+
+
+def test_jobs_run_in_order_lint_first(project):
+    jobs = load_workflow(project)["jobs"]
+    needs = {name: sorted([job["needs"]] if isinstance(job.get("needs"), str) else job.get("needs", []))
+             for name, job in jobs.items()}
+    assert needs == {
+        "lint": [],
+        "test": ["lint"],
+        "terraform-checks": ["lint"],
+        "plan": ["terraform-checks", "test"],
+        "fork-notice": ["terraform-checks", "test"],
+        "apply": ["plan"],
+        "deploy": ["apply", "plan"],
+    }
+
+
+def test_permissions_are_minimal_per_job(project):
+    workflow = load_workflow(project)
+    assert workflow["permissions"] == {}
+    granted = {name: job["permissions"] for name, job in workflow["jobs"].items()}
+    assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {"plan", "apply", "deploy"}
+    assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan"}
+    assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests")
+               for perms in granted.values() for key, value in perms.items())
+    assert all(perms.get("contents", "read") == "read" for perms in granted.values())
+
+
+def test_every_job_has_a_timeout(project):
+    assert all(isinstance(job.get("timeout-minutes"), int) for job in load_workflow(project)["jobs"].values())
+
+
+def test_plan_runs_on_pull_requests_and_apply_only_on_main(project):
+    jobs = load_workflow(project)["jobs"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in jobs["plan"]["if"]
+    assert "github.event.pull_request.head.repo.full_name != github.repository" in jobs["fork-notice"]["if"]
+    for name in ("apply", "deploy"):
+        assert "github.event_name == 'push'" in jobs[name]["if"]
+        assert "github.ref == 'refs/heads/main'" in jobs[name]["if"]
+        environment = jobs[name]["environment"]
+        assert (environment if isinstance(environment, str) else environment["name"]) == "production"
+
+
+def test_state_jobs_never_cancel_in_progress(project):
+    jobs = load_workflow(project)["jobs"]
+    for name in ("apply", "deploy"):
+        assert jobs[name]["concurrency"]["cancel-in-progress"] is False
+
+
+def test_plan_is_saved_kept_one_day_and_applied_as_is(project):
+    jobs = load_workflow(project)["jobs"]
+    (upload,) = steps_using(jobs["plan"], "actions/upload-artifact")
+    assert upload["with"]["retention-days"] == 1
+    assert "terraform/tfplan" in upload["with"]["path"]
+    (download,) = steps_using(jobs["apply"], "actions/download-artifact")
+    assert download["with"]["name"] == upload["with"]["name"]
+    assert any(step.get("run", "").endswith("apply -auto-approve tfplan") for step in jobs["apply"]["steps"])
+    plan_script = (project / "scripts/terraform-plan.sh").read_text()
+    assert "-lock=false" in plan_script and "-out=tfplan" in plan_script
+
+
+def test_plan_comment_is_updated_by_marker_and_truncated(project):
+    (script_step,) = steps_using(load_workflow(project)["jobs"]["plan"], "actions/github-script")
+    script = script_step["with"]["script"]
+    assert "<!-- terraform-plan -->" in script and "updateComment" in script
+    plan_script = (project / "scripts/terraform-plan.sh").read_text()
+    assert 'marker="<!-- terraform-plan -->"' in plan_script
+    limit = int(re.search(r"^comment_limit=(\d+)", plan_script, re.MULTILINE)[1])
+    assert limit < 65536
+
+
+def test_terraform_wrapper_is_off(project):
+    for job in load_workflow(project)["jobs"].values():
+        for step in steps_using(job, "hashicorp/setup-terraform"):
+            assert step["with"]["terraform_wrapper"] is False
+
+
+def test_image_is_tagged_with_the_commit_sha(project):
+    deploy = load_workflow(project)["jobs"]["deploy"]
+    build = next(step for step in deploy["steps"] if "build-and-push.sh" in step.get("run", ""))
+    assert build["env"]["IMAGE"].endswith(":${{ github.sha }}")
+    (render,) = steps_using(deploy, "aws-actions/amazon-ecs-render-task-definition")
+    assert render["with"]["image"].endswith(":${{ github.sha }}")
+    assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
+
+
+def test_deploy_waits_for_stability_and_fails_on_rollback(project):
+    deploy = load_workflow(project)["jobs"]["deploy"]
+    (step,) = steps_using(deploy, "aws-actions/amazon-ecs-deploy-task-definition")
+    assert step["with"]["wait-for-service-stability"] is True
+    version = re.search(r"amazon-ecs-deploy-task-definition@[0-9a-f]{40} # v(\d+)\.(\d+)\.(\d+)",
+                        (project / WORKFLOW).read_text())
+    assert tuple(map(int, version.groups())) >= (2, 6, 2), "versions before 2.6.2 report a rollback as success"
+    verify = deploy["steps"][-1]
+    assert verify["run"].startswith("scripts/verify-deployment.sh")
+    (credentials,) = steps_using(deploy, "aws-actions/configure-aws-credentials")
+    assert credentials["with"]["role-duration-seconds"] > step["with"]["wait-for-minutes"] * 60 + 15 * 60
+
+
+def test_aws_jobs_explain_a_missing_bootstrap(project):
+    jobs = load_workflow(project)["jobs"]
+    for name in ("plan", "apply", "deploy"):
+        steps = jobs[name]["steps"]
+        index = next(i for i, step in enumerate(steps) if step.get("id") == "aws")
+        hint = steps[index + 1]
+        assert hint["if"] == "failure() && steps.aws.outcome == 'failure'"
+        assert "BOOTSTRAP_HINT" in hint["run"]
+    assert "make bootstrap" in load_workflow(project)["env"]["BOOTSTRAP_HINT"]
+
+
+def test_roles_and_region_come_from_inputs_with_variable_overrides(project, variant):
+    workflow = load_workflow(project)
+    region = variant.get("aws_region", "us-east-1")
+    assert workflow["env"]["DEFAULT_AWS_REGION"] == region
+    assert workflow["env"]["DEFAULT_AWS_DEPLOY_ROLE_ARN"].startswith("arn:aws:iam::123456789012:role/")
+    for job in workflow["jobs"].values():
+        for step in steps_using(job, "aws-actions/configure-aws-credentials"):
+            assert step["with"]["aws-region"] == "${{ vars.AWS_REGION || env.DEFAULT_AWS_REGION }}"
+            assert step["with"]["role-to-assume"].startswith("${{ vars.AWS_")
+
+
+def test_deploy_runner_matches_the_cpu_architecture(project, variant):
+    runner = load_workflow(project)["jobs"]["deploy"]["runs-on"]
+    assert runner == ("ubuntu-24.04-arm" if variant.get("cpu_architecture") == "ARM64" else "ubuntu-24.04")
+
+
+def test_no_aws_keys_anywhere(project):
+    text = "\n".join(path.read_text() for path in (project / ".github").rglob("*.yml"))
+    assert not re.search(r"secrets\.\w*(ACCESS_KEY|SECRET_KEY|AWS_KEY|SECRET_ACCESS)", text, re.IGNORECASE)
+    assert "aws-access-key-id" not in text and "aws-secret-access-key" not in text
+
+
+def test_actions_pinned_checkout_without_credentials_no_event_in_scripts(project):
+    workflow = load_workflow(project)
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert SHA_PIN.match(step["uses"]), step["uses"]
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+            for code in (step.get("run", ""), step.get("with", {}).get("script", "")):
+                assert "github.event." not in code
+    text = (project / WORKFLOW).read_text()
+    assert all(re.search(r" # v\d+\.\d+\.\d+$", line) for line in text.splitlines() if "uses: " in line)
+
+
+def test_jobs_that_publish_use_no_cache(project):
+    jobs = load_workflow(project)["jobs"]
+    for name in ("apply", "deploy"):
+        assert not [step for step in jobs[name]["steps"] if "cache" in step.get("with", {})]
+
+
+def test_dependabot_covers_every_ecosystem_with_a_cooldown(project):
+    config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"] for update in config["updates"]}
+    assert ecosystems == {"pip", "github-actions", "docker", "terraform"}
+    assert all(update["cooldown"]["default-days"] >= 7 for update in config["updates"])
+    assert "{{" not in (project / ".github/dependabot.yml").read_text()
+
+
+def test_template_ci_runs_the_readme_command(actionlint, zizmor):
+    workflow = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/ci.yml").read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    assert steps[-1]["run"] == "bash .ci/run"
+    assert "make test" in (TEMPLATE_DIR / ".ci/run").read_text()
+    assert "make test" in (TEMPLATE_DIR / "README.md").read_text()
+    (terraform,) = [step for step in steps if step.get("uses", "").startswith("hashicorp/setup-terraform@")]
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    assert terraform["with"]["terraform_version"] == context["_terraform_version"]
+    run([actionlint, ".github/workflows/ci.yml"], cwd=TEMPLATE_DIR)
+    run([zizmor, "--offline", "--persona", "pedantic", "--no-progress", ".github"], cwd=TEMPLATE_DIR)
+
+
+@pytest.mark.parametrize("command", ["make -n tf-validate", "make -n tf-test", "make -n bootstrap"])
+def test_make_targets_the_workflow_calls_exist(project, command):
+    run(shlex.split(command), cwd=project)
