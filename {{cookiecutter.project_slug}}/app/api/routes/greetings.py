@@ -7,7 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-router = APIRouter(prefix="/greetings", tags=["greetings"])
+from app.api.errors import BODY_ERRORS
+
+router = APIRouter(prefix="/greetings", tags=["greetings"], responses=BODY_ERRORS)
 
 Language = Literal["en", "es", "fr", "de"]
 
