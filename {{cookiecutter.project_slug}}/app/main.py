@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from app.api.routes import greetings, health, meta
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.middleware import RequestMiddleware
 
 
 @asynccontextmanager
@@ -36,7 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(meta.router)
     app.include_router(greetings.router, prefix="/api/v1")
-    # The last middleware added runs first: every response, a 413 included, gets a request id and a log line.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

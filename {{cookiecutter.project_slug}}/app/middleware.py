@@ -1,23 +1,23 @@
-"""Pure ASGI middleware: request ids, one access log line per request, body size limit.
+"""The service's one ASGI middleware: request ids, the access line, the body size limit, JSON 500s.
 
-Plain ASGI classes cost one function call per request, unlike `BaseHTTPMiddleware`, which runs each
-request in an extra task.
+It is a plain ASGI class, not `BaseHTTPMiddleware` (which runs each request in an extra task), and one
+layer rather than several: each layer is a function call and a closure on every request.
 """
 import json
 import logging
+import random
 import re
 import time
-import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.logging import REQUEST_ID
+from app.core.logging import REQUEST_ID, AccessLog
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
-access_log = logging.getLogger("app.access")
+access_log = AccessLog()
 error_log = logging.getLogger("app.error")
 
 
@@ -38,30 +38,42 @@ def json_response_messages(status: int, body: dict, headers: list[tuple[bytes, b
     ]
 
 
-def incoming_request_id(scope: Scope) -> str:
-    """The caller's X-Request-ID when it is safe to echo, otherwise a new random one."""
+def new_request_id() -> str:
+    # 128 random bits as 32 hex digits: unique enough to correlate logs, without a syscall per request.
+    return f"{random.getrandbits(128):032x}"
+
+
+def read_headers(scope: Scope) -> tuple[str, int | None]:
+    """The request id to use (the caller's when safe to echo) and the declared body length."""
+    request_id, length = None, None
     for name, value in scope["headers"]:
-        if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.fullmatch(value):
-            return value.decode()
-    return uuid.uuid4().hex
+        if name == REQUEST_ID_HEADER and request_id is None and _VALID_REQUEST_ID.fullmatch(value):
+            request_id = value.decode()
+        elif name == b"content-length" and value.isdigit():
+            length = int(value)
+    return request_id or new_request_id(), length
 
 
-class RequestContextMiddleware:
-    """Tags each request with an id, logs it once, and turns unhandled errors into a JSON 500."""
+class RequestMiddleware:
+    """Per HTTP request: tag it with an id (X-Request-ID in and out), refuse bodies over the limit with a
+    JSON 413, turn an unhandled error into a JSON 500 without internals, and log one access line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.too_large = f"Request body exceeds {max_body_bytes} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope)
+        start = time.perf_counter()
+        request_id, length = read_headers(scope)
         token = REQUEST_ID.set(request_id)
         id_header = (REQUEST_ID_HEADER, request_id.encode())
         status = 500
         started = False
-        start = time.perf_counter()
+        received = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started
@@ -70,8 +82,23 @@ class RequestContextMiddleware:
                 message = {**message, "headers": [*message.get("headers", []), id_header]}
             await send(message)
 
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Raised inside the route, so FastAPI's own handler renders the JSON 413.
+                    raise HTTPException(status_code=413, detail=self.too_large)
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            if length is not None and length > self.max_body_bytes:
+                status = 413
+                for message in json_response_messages(413, {"detail": self.too_large}, [id_header]):
+                    await send(message)
+            else:
+                await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
             error_log.exception("unhandled error")
             if started:
@@ -82,48 +109,10 @@ class RequestContextMiddleware:
             ):
                 await send(message)
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - start) * 1000, 3),
-                },
+            access_log.write(
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - start) * 1000, 3),
             )
             REQUEST_ID.reset(token)
-
-
-class BodySizeLimitMiddleware:
-    """Answers 413 with a JSON error when a request body exceeds `max_body_bytes`.
-
-    A declared Content-Length is refused before the app runs; a streamed body is counted as it is read and
-    refused through FastAPI's own exception handling, which renders the JSON error.
-    """
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-        self.detail = f"Request body exceeds {max_body_bytes} bytes"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                for message in json_response_messages(413, {"detail": self.detail}):
-                    await send(message)
-                return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise HTTPException(status_code=413, detail=self.detail)
-            return message
-
-        await self.app(scope, counting_receive, send)

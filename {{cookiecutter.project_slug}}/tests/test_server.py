@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import socket
@@ -53,3 +54,5 @@ def test_sigterm_stops_the_server_with_status_0() -> None:
         process.kill()
     assert process.returncode == 0, output
     assert '"message": "Shutting down"' in output
+    loggers = [json.loads(line)["logger"] for line in output.splitlines() if line.startswith("{")]
+    assert "app.access" in loggers and "uvicorn.access" not in loggers, "one access line per request, ours"
