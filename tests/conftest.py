@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import hcl2
 import pytest
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
@@ -145,6 +146,28 @@ def rendered_python(bakery) -> str:
                  *(arg for path in requirements for arg in ("-r", str(path)))], cwd=default)
             (env_dir / ".complete").touch()
     return str(python)
+
+
+def unquote(value):
+    """python-hcl2 keeps string quotes ('"x"') on keys and values; strip them, recursively."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return json.loads(value)
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
+    if isinstance(value, dict):
+        return {unquote(key): unquote(item) for key, item in value.items() if key != "__comments__"}
+    return value
+
+
+def load_hcl(path: Path) -> dict:
+    with path.open() as handle:
+        return unquote(hcl2.load(handle))
+
+
+def variable_defaults(stack: Path) -> dict:
+    """Default value of every variable a Terraform stack declares (None when it has none)."""
+    blocks = load_hcl(stack / "variables.tf")["variable"]
+    return {name: spec.get("default") for block in blocks for name, spec in block.items()}
 
 
 def registry_reachable() -> bool:

@@ -3,30 +3,13 @@ import json
 import re
 from pathlib import Path
 
-import hcl2
 import pytest
 
-from tests.conftest import TEMPLATE_DIR, run
+from tests.conftest import TEMPLATE_DIR, load_hcl, run
 
 STACKS = ["terraform", "terraform/bootstrap"]
 NO_COLOR = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "NO_COLOR": "1"}
 _initialized: set[Path] = set()
-
-
-def unquote(value):
-    """python-hcl2 keeps string quotes ('"x"'); strip them, recursively."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return json.loads(value)
-    if isinstance(value, list):
-        return [unquote(item) for item in value]
-    if isinstance(value, dict):
-        return {key: unquote(item) for key, item in value.items() if key != "__comments__"}
-    return value
-
-
-def load_hcl(path: Path) -> dict:
-    with path.open() as handle:
-        return unquote(hcl2.load(handle))
 
 
 def terraform_run(terraform: str, project: Path, stack: str, *args: str, timeout: float = 900):
