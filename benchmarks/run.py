@@ -25,9 +25,9 @@ from benchmarks.harness import (  # noqa: E402 - the repository root goes on sys
 )
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cookiecutter-fastapi-fargate"
-# What the task definition sets in production, minus the network settings the harness chooses.
-PRODUCTION_ENV = {"APP_ENVIRONMENT": "production", "APP_WORKERS": "1", "APP_LOG_LEVEL": "INFO",
-                  "APP_DOCS_ENABLED": "false"}
+# What the Dockerfile and the task definition set in production, minus the address the harness chooses.
+PRODUCTION_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "APP_ENVIRONMENT": "production",
+                  "APP_WORKERS": "1", "APP_LOG_LEVEL": "INFO", "APP_DOCS_ENABLED": "false"}
 ENDPOINTS = {"/health": None, "/api/v1/greetings": GREETING_BODY}
 TARGETS = {"throughput_ratio": 0.7, "startup_s": 1.5, "rss_mib": 80.0, "runtime_mib": 40.0}
 

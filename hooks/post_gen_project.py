@@ -47,15 +47,16 @@ def make_scripts_executable(project_dir: Path) -> list[Path]:
 def next_steps(context: Mapping[str, str]) -> str:
     """The short guide printed after rendering."""
     slug = context["project_slug"]
-    return "\n".join((
-        f"Rendered {slug}/. Next:",
-        f"  1. cd {slug} && make install test        # run the service's checks locally",
-        "  2. make run                               # serve it on http://127.0.0.1:"
-        f"{context['container_port']}",
-        f"  3. git init && push to github.com/{context['github_owner']}/{context['github_repo']}",
-        "  4. make bootstrap                         # once per AWS account: state bucket, OIDC roles",
-        "  5. push to main: CI tests, applies Terraform and deploys (docs/runbook.md)",
-    ))
+    steps = [
+        (f"cd {slug} && make install test", "the service's checks, locally"),
+        ("make run", f"serve it on http://127.0.0.1:{context['container_port']}"),
+        ("git init, push", f"to github.com/{context['github_owner']}/{context['github_repo']}"),
+        ("make bootstrap", "once per AWS account: state bucket, OIDC roles (docs/runbook.md)"),
+        ("push to main", "CI tests, plans, applies and deploys"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    lines = [f"  {number}. {command:<{width}}  # {what}" for number, (command, what) in enumerate(steps, 1)]
+    return "\n".join([f"Rendered {slug}/. Next:", *lines])
 
 
 def main() -> int:

@@ -151,7 +151,10 @@ def rendered_python(bakery) -> str:
 def unquote(value):
     """python-hcl2 keeps string quotes ('"x"') on keys and values; strip them, recursively."""
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return json.loads(value)
+        try:
+            return json.loads(value)
+        except ValueError:  # an expression with quotes inside, such as "${a ? "x" : "y"}"
+            return value[1:-1]
     if isinstance(value, list):
         return [unquote(item) for item in value]
     if isinstance(value, dict):

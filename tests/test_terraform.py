@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEMPLATE_DIR, load_hcl, run
+from tests.conftest import TEMPLATE_DIR, load_hcl, run, variable_defaults
 
 STACKS = ["terraform", "terraform/bootstrap"]
 NO_COLOR = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "NO_COLOR": "1"}
@@ -105,3 +105,12 @@ def test_toolchain_builds_the_major_version_the_stacks_pin(bakery):
     for stack in STACKS:
         versions = (bakery({}) / stack / "versions.tf").read_text()
         assert f'version = "~> {pinned_major}.0"' in versions, stack
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_infrastructure_readme_lists_every_input_and_output(bakery, stack):
+    project = bakery({})
+    readme = (project / "terraform/README.md").read_text()
+    names = list(variable_defaults(project / stack))
+    names += [name for block in load_hcl(project / stack / "outputs.tf")["output"] for name in block]
+    assert [name for name in names if f"`{name}`" not in readme] == []

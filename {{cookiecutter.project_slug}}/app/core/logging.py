@@ -4,6 +4,7 @@ import logging
 import sys
 import time
 from contextvars import ContextVar
+from functools import lru_cache
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -12,9 +13,15 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 }
 
 
+@lru_cache(maxsize=4)
+def _utc_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
 def utc_timestamp(created: float) -> str:
     """ISO 8601 UTC time with milliseconds, e.g. 2026-01-31T12:00:00.123Z."""
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(created))}.{int(created % 1 * 1000):03d}Z"
+    second = int(created)
+    return f"{_utc_second(second)}.{int((created - second) * 1000):03d}Z"
 
 
 def json_line(level: str, logger: str, message: str, fields: dict, created: float | None = None) -> str:
