@@ -54,6 +54,30 @@ def read_headers(scope: Scope) -> tuple[str, int | None]:
     return request_id or new_request_id(), length
 
 
+class ResponseTracker:
+    """Sends one request's response messages, adding the X-Request-ID header and noting the status."""
+
+    __slots__ = ("_send", "id_header", "status", "started")
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self._send = send
+        self.id_header = (REQUEST_ID_HEADER, request_id.encode())
+        self.status = 500
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.started = message["status"], True
+            message = {**message, "headers": [*message.get("headers", []), self.id_header]}
+        await self._send(message)
+
+    async def respond(self, status: int, body: dict) -> None:
+        """Answer with a small JSON body (the app did not, or failed before it started to)."""
+        self.status, self.started = status, True
+        for message in json_response_messages(status, body, [self.id_header]):
+            await self._send(message)
+
+
 class RequestMiddleware:
     """Per HTTP request: tag it with an id (X-Request-ID in and out), refuse bodies over the limit with a
     JSON 413, turn an unhandled error into a JSON 500 without internals, and log one access line."""
@@ -63,24 +87,9 @@ class RequestMiddleware:
         self.max_body_bytes = max_body_bytes
         self.too_large = f"Request body exceeds {max_body_bytes} bytes"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        request_id, length = read_headers(scope)
-        token = REQUEST_ID.set(request_id)
-        id_header = (REQUEST_ID_HEADER, request_id.encode())
-        status = 500
-        started = False
+    def limited(self, receive: Receive) -> Receive:
+        """`receive`, refusing a streamed body once it grows past the limit."""
         received = 0
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, started
-            if message["type"] == "http.response.start":
-                status, started = message["status"], True
-                message = {**message, "headers": [*message.get("headers", []), id_header]}
-            await send(message)
 
         async def receive_within_limit() -> Message:
             nonlocal received
@@ -92,27 +101,31 @@ class RequestMiddleware:
                     raise HTTPException(status_code=413, detail=self.too_large)
             return message
 
+        return receive_within_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id, length = read_headers(scope)
+        token = REQUEST_ID.set(request_id)
+        response = ResponseTracker(send, request_id)
         try:
             if length is not None and length > self.max_body_bytes:
-                status = 413
-                for message in json_response_messages(413, {"detail": self.too_large}, [id_header]):
-                    await send(message)
+                await response.respond(413, {"detail": self.too_large})
             else:
-                await self.app(scope, receive_within_limit, send_with_id)
+                await self.app(scope, self.limited(receive), response.send)
         except Exception:
             error_log.exception("unhandled error")
-            if started:
+            if response.started:
                 raise
-            status = 500
-            for message in json_response_messages(
-                500, {"detail": "Internal Server Error", "request_id": request_id}, [id_header]
-            ):
-                await send(message)
+            await response.respond(500, {"detail": "Internal Server Error", "request_id": request_id})
         finally:
             access_log.write(
                 method=scope["method"],
                 path=scope["path"],
-                status=status,
+                status=response.status,
                 duration_ms=round((time.perf_counter() - start) * 1000, 3),
             )
             REQUEST_ID.reset(token)

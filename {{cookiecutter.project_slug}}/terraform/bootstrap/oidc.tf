@@ -31,7 +31,10 @@ data "aws_iam_openid_connect_provider" "github" {
   url = "https://${local.oidc_host}"
 }
 
-data "aws_iam_policy_document" "deploy_trust" {
+# Each role trusts this provider, the STS audience and exactly its own subjects.
+data "aws_iam_policy_document" "trust" {
+  for_each = { deploy = local.deploy_subjects, plan = local.plan_subjects }
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -46,34 +49,11 @@ data "aws_iam_policy_document" "deploy_trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # Jobs running in the protected environment only; the environment admits the main branch only.
+    # Deploy: jobs in the protected environment, which admits the main branch only. Plan: pull requests and main.
     condition {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
-      values   = local.deploy_subjects
-    }
-  }
-}
-
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:sub"
-      values   = local.plan_subjects
+      values   = each.value
     }
   }
 }
@@ -81,13 +61,13 @@ data "aws_iam_policy_document" "plan_trust" {
 resource "aws_iam_role" "deploy" {
   name                 = var.deploy_role_name
   description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} (${var.environment}): terraform apply and ECS deploys"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["deploy"].json
   max_session_duration = 3600
 }
 
 resource "aws_iam_role" "plan" {
   name                 = var.plan_role_name
   description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests and main: read-only terraform plan"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
 }

@@ -30,7 +30,7 @@ run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
 
   assert {
     condition = [
-      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : condition.test
+      for condition in data.aws_iam_policy_document.trust["deploy"].statement[0].condition : condition.test
       if condition.variable == "token.actions.githubusercontent.com:sub"
     ] == ["StringEquals"]
     error_message = "The subject must be matched exactly (StringEquals), never with a wildcard."
@@ -38,7 +38,7 @@ run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
 
   assert {
     condition = flatten([
-      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition : tolist(condition.values)
+      for condition in data.aws_iam_policy_document.trust["deploy"].statement[0].condition : tolist(condition.values)
       if condition.variable == "token.actions.githubusercontent.com:aud"
     ]) == ["sts.amazonaws.com"]
     error_message = "The audience must be sts.amazonaws.com."
@@ -51,6 +51,14 @@ run "plan_role_trusts_only_pull_requests_and_main" {
   assert {
     condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request", "repo:acme/svc-test:ref:refs/heads/main"]
     error_message = "The plan role must trust exactly this repository's pull requests and main branch."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for condition in data.aws_iam_policy_document.trust["plan"].statement[0].condition : tolist(condition.values)
+      if condition.variable == "token.actions.githubusercontent.com:sub"
+    ])) == toset(local.plan_subjects)
+    error_message = "The plan role's trust policy must name exactly the plan subjects."
   }
 }
 
