@@ -86,7 +86,8 @@ find_or_build_cli() {
   log "CLI: none >= $TERRAFORM_MIN_VERSION found; building OpenTofu $OPENTOFU_VERSION from source"
   local dir
   dir=$(module_dir "$OPENTOFU_MODULE" "$OPENTOFU_VERSION") || die "could not download $OPENTOFU_MODULE@$OPENTOFU_VERSION"
-  build_with_progress "$dir" ./cmd/tofu "$bin_dir/tofu" "-s -w" "OpenTofu"
+  # dev=no drops the -dev suffix a source build reports, as OpenTofu's own release build does.
+  build_with_progress "$dir" ./cmd/tofu "$bin_dir/tofu" "-s -w -X github.com/opentofu/opentofu/version.dev=no" "OpenTofu"
   printf '%s\n' "$bin_dir/tofu"
 }
 
@@ -114,8 +115,10 @@ build_provider_mirror() {
     mv "$binary.tmp" "$binary"
     printf '%s\n' "$stamp" >"$target/.source"
   fi
-  mkdir -p "$mirror_dir/registry.opentofu.org/hashicorp"
-  ln -sfn "$mirror_dir/registry.terraform.io/hashicorp/aws" "$mirror_dir/registry.opentofu.org/hashicorp/aws"
+  # Mirror scans do not follow symlinked directories: give OpenTofu real ones and a hard link.
+  local tofu_target=$mirror_dir/registry.opentofu.org/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform
+  mkdir -p "$tofu_target"
+  ln -f "$binary" "$tofu_target/" 2>/dev/null || cp -f "$binary" "$tofu_target/"
 }
 
 write_cli_config() {

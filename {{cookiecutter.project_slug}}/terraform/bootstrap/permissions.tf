@@ -3,11 +3,12 @@
 # resources, Describe calls, task definition registration) the statement is limited to this region.
 
 locals {
-  region      = var.aws_region
-  arn         = "arn:${local.partition}"
-  at          = "${local.region}:${local.account_id}"
-  name        = var.project
-  state_items = "${aws_s3_bucket.state.arn}/${var.state_key_prefix}*"
+  region       = var.aws_region
+  arn          = "arn:${local.partition}"
+  at           = "${local.region}:${local.account_id}"
+  name         = var.project
+  state_bucket = "${local.arn}:s3:::${var.state_bucket}"
+  state_items  = "${local.state_bucket}/${var.state_key_prefix}*"
 
   stack_roles = { for role in ["execution", "task", "flow-logs"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
   ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
@@ -32,7 +33,7 @@ data "aws_iam_policy_document" "state_access" {
   statement {
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
+    resources = [local.state_bucket]
   }
 
   statement {
@@ -330,7 +331,7 @@ data "aws_iam_policy_document" "state_read" {
   statement {
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
+    resources = [local.state_bucket]
   }
 
   statement {

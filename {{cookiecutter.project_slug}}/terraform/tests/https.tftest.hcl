@@ -1,5 +1,5 @@
 mock_provider "aws" {
-  source = "./tests/mocks"
+{% include "aws-mocks.hcl" %}
 }
 
 variables {

@@ -1,6 +1,6 @@
 # Runs offline: the mocked provider answers every AWS call with fake IDs.
 mock_provider "aws" {
-  source = "./tests/mocks"
+{% include "aws-mocks.hcl" %}
 }
 
 variables {

@@ -1,6 +1,6 @@
 # Each run gives one bad value and expects exactly that variable's validation to refuse it.
 mock_provider "aws" {
-  source = "./tests/mocks"
+{% include "aws-mocks.hcl" %}
 }
 
 variables {

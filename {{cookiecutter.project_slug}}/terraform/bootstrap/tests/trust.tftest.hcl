@@ -1,8 +1,7 @@
 # Runs offline against a mocked provider: checks whom the pipeline roles trust and what they may do.
 # Every run only plans: the stack's prevent_destroy guards would refuse the test's teardown.
 mock_provider "aws" {
-  source          = "../tests/mocks"
-  override_during = plan # mocked values (ARNs) are known while planning
+{% include "aws-mocks.hcl" %}
 }
 
 variables {
@@ -156,10 +155,10 @@ run "pipeline_roles_reach_only_this_stack_state" {
   command = plan
 
   assert {
-    condition = alltrue(flatten([
+    condition = toset(flatten([
       for statement in concat(data.aws_iam_policy_document.state_access.statement, data.aws_iam_policy_document.state_read.statement) :
-      [for resource in statement.resources : !endswith(resource, "/*") || endswith(resource, "/svc-test/*")]
-    ]))
+      tolist(statement.resources) if contains(["ReadWriteThisStackState", "ReadThisStackState", "ListStateBucket"], statement.sid)
+    ])) == toset(["arn:aws:s3:::svc-test-tfstate-123456789012", "arn:aws:s3:::svc-test-tfstate-123456789012/svc-test/*"])
     error_message = "State object access must be limited to this stack's key prefix."
   }
 
