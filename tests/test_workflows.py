@@ -119,6 +119,7 @@ def test_plan_is_saved_kept_one_day_and_applied_as_is(project):
     (upload,) = steps_using(jobs["plan"], "actions/upload-artifact")
     assert upload["with"]["retention-days"] == 1
     assert "terraform/tfplan" in upload["with"]["path"]
+    assert "terraform/.terraform.lock.hcl" in upload["with"]["path"] and upload["with"]["include-hidden-files"]
     (download,) = steps_using(jobs["apply"], "actions/download-artifact")
     assert download["with"]["name"] == upload["with"]["name"]
     assert any(step.get("run", "").endswith("apply -auto-approve tfplan") for step in jobs["apply"]["steps"])

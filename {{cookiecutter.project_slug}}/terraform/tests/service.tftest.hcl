@@ -1,5 +1,6 @@
 mock_provider "aws" {
 {% include "aws-mocks.hcl" %}
+{% include "aws-mock-overrides.hcl" %}
 }
 
 variables {
