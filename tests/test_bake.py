@@ -202,3 +202,12 @@ def test_bad_input_table_is_wide():
     inputs = {key for key in json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text()) if not key.startswith("_")}
     untested = inputs - {name for name, _ in BAD_INPUTS + BAD_CHOICES} - {"description", "author_name"}
     assert untested == set()
+
+
+def test_variants_cover_every_choice_value():
+    from tests.conftest import VARIANTS
+
+    choices = {key: options for key, options in json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text()).items()
+               if isinstance(options, list) and not key.startswith("_")}
+    used = {(key, variant.values[0].get(key, options[0])) for variant in VARIANTS for key, options in choices.items()}
+    assert {(key, option) for key, options in choices.items() for option in options} <= used
