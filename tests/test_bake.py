@@ -10,7 +10,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
 from hooks import pre_gen_project
-from tests.conftest import CERTIFICATE, TEMPLATE_DIR, assert_baked
+from tests.conftest import CERTIFICATE, TEMPLATE_DIR, VARIANTS, assert_baked
 from tests.test_hooks import VALID
 
 EXPECTED_FILES = [
@@ -205,8 +205,6 @@ def test_bad_input_table_is_wide():
 
 
 def test_variants_cover_every_choice_value():
-    from tests.conftest import VARIANTS
-
     choices = {key: options for key, options in json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text()).items()
                if isinstance(options, list) and not key.startswith("_")}
     used = {(key, variant.values[0].get(key, options[0])) for variant in VARIANTS for key, options in choices.items()}
