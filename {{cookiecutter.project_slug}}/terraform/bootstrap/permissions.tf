@@ -29,7 +29,8 @@ locals {
   db_subnet_group = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
 }
 
-data "aws_iam_policy_document" "state_access" {
+# Pull-request plans read the state but never write it (they run with -lock=false).
+data "aws_iam_policy_document" "state_read" {
   statement {
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
@@ -37,25 +38,120 @@ data "aws_iam_policy_document" "state_access" {
   }
 
   statement {
-    sid       = "ReadWriteThisStackState"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    sid       = "ReadThisStackState"
+    actions   = ["s3:GetObject"]
     resources = [local.state_items]
   }
 
   statement {
-    sid       = "UseStateKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    sid       = "DecryptState"
+    actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.state.arn]
   }
 }
 
+# Reading every resource of the stack: what a plan needs, and what an apply needs before it writes.
+data "aws_iam_policy_document" "stack_read" {
+  statement {
+    sid = "DescribeWhatHasNoResourceScope"
+    actions = [
+      "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "elasticloadbalancing:Describe*",
+      "ecs:DescribeTaskDefinition", "application-autoscaling:Describe*", "kms:ListAliases",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheClusterAndService"
+    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource"]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
+  }
+
+  statement {
+    sid = "ReadTheRepository"
+    actions = [
+      "ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+      "ecr:ListTagsForResource",
+    ]
+    resources = [local.ecr_repo]
+  }
+
+  statement {
+    sid       = "ReadTheLogGroups"
+    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = local.log_groups
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
+  }
+
+  statement {
+    sid = "ReadTheStackRoles"
+    actions = [
+      "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+      "iam:ListInstanceProfilesForRole",
+    ]
+    resources = values(local.stack_roles)
+  }
+
+  statement {
+    sid       = "ReadTheLogKey"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = ["${local.arn}:kms:${local.at}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [local.name]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheDatabaseSubnetGroup"
+    actions   = ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"]
+    resources = [local.db_subnet_group]
+  }
+}
+
+data "aws_iam_policy_document" "plan" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.state_read.json,
+    data.aws_iam_policy_document.stack_read.json,
+  ]
+}
+
+# Apply and deploy: everything the plan role reads, plus the writes, each limited to this stack.
 data "aws_iam_policy_document" "deploy" {
-  source_policy_documents = [data.aws_iam_policy_document.state_access.json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.state_read.json,
+    data.aws_iam_policy_document.stack_read.json,
+  ]
+
+  statement {
+    sid       = "WriteThisStackState"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = [local.state_items]
+  }
+
+  statement {
+    sid       = "EncryptState"
+    actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.state.arn]
+  }
 
   statement {
     sid = "ManageTheNetwork"
     actions = [
-      "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "ec2:CreateTags", "ec2:DeleteTags",
+      "ec2:CreateTags", "ec2:DeleteTags",
       "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
       "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
       "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
@@ -68,14 +164,11 @@ data "aws_iam_policy_document" "deploy" {
       "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
       "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
       "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs",
-      "elasticloadbalancing:Describe*",
-      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition",
+      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
       "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
-      "application-autoscaling:DescribeScalableTargets", "application-autoscaling:PutScalingPolicy",
-      "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies",
-      "application-autoscaling:DescribeScalingActivities", "application-autoscaling:TagResource",
-      "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource",
-      "kms:ListAliases",
+      "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
+      "application-autoscaling:ListTagsForResource",
     ]
     resources = ["*"]
 
@@ -104,9 +197,8 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageTheClusterAndService"
     actions = [
-      "ecs:DescribeClusters", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
-      "ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices", "ecs:DeleteService",
-      "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+      "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
+      "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
     ]
     resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
   }
@@ -138,10 +230,8 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageTheStackRoles"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-      "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-      "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-      "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
     ]
     resources = values(local.stack_roles)
   }
@@ -167,10 +257,8 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageAndPushTheRepository"
     actions = [
-      "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:DescribeImages",
-      "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:GetRepositoryPolicy",
-      "ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
-      "ecr:TagResource", "ecr:UntagResource", "ecr:ListTagsForResource",
+      "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+      "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource",
       "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
       "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
     ]
@@ -194,15 +282,9 @@ data "aws_iam_policy_document" "deploy" {
     actions = [
       "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
       "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource",
-      "logs:ListTagsForResource", "logs:TagLogGroup", "logs:UntagLogGroup", "logs:ListTagsLogGroup",
+      "logs:TagLogGroup", "logs:UntagLogGroup",
     ]
     resources = local.log_groups
-  }
-
-  statement {
-    sid       = "FindLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
   }
 
   statement {
@@ -220,8 +302,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageTheLogKey"
     actions = [
-      "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
-      "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
+      "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:TagResource", "kms:UntagResource",
       "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias",
     ]
     resources = ["${local.arn}:kms:${local.at}:key/*"]
@@ -248,102 +329,10 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageTheDatabaseSubnetGroup"
     actions = [
-      "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:DescribeDBSubnetGroups",
-      "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
+      "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup", "rds:DeleteDBSubnetGroup",
+      "rds:AddTagsToResource", "rds:RemoveTagsFromResource",
     ]
     resources = [local.db_subnet_group]
-  }
-}
-
-data "aws_iam_policy_document" "plan" {
-  source_policy_documents = [data.aws_iam_policy_document.state_read.json]
-
-  statement {
-    sid = "DescribeWhatHasNoResourceScope"
-    actions = [
-      "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "elasticloadbalancing:Describe*",
-      "ecs:DescribeTaskDefinition", "application-autoscaling:Describe*", "kms:ListAliases",
-    ]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [local.region]
-    }
-  }
-
-  statement {
-    sid       = "ReadTheStack"
-    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource"]
-    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
-  }
-
-  statement {
-    sid = "ReadTheRepository"
-    actions = [
-      "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource",
-    ]
-    resources = [local.ecr_repo]
-  }
-
-  statement {
-    sid       = "ReadTheLogGroups"
-    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-    resources = local.log_groups
-  }
-
-  statement {
-    sid       = "FindLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
-  }
-
-  statement {
-    sid = "ReadTheStackRoles"
-    actions = [
-      "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
-    ]
-    resources = values(local.stack_roles)
-  }
-
-  statement {
-    sid       = "ReadTheLogKey"
-    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-    resources = ["${local.arn}:kms:${local.at}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
-    }
-  }
-
-  statement {
-    sid       = "ReadTheDatabaseSubnetGroup"
-    actions   = ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"]
-    resources = [local.db_subnet_group]
-  }
-}
-
-# Pull-request plans read the state but never write it (they run with -lock=false).
-data "aws_iam_policy_document" "state_read" {
-  statement {
-    sid       = "ListStateBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [local.state_bucket]
-  }
-
-  statement {
-    sid       = "ReadThisStackState"
-    actions   = ["s3:GetObject"]
-    resources = [local.state_items]
-  }
-
-  statement {
-    sid       = "DecryptState"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.state.arn]
   }
 }
 

@@ -156,15 +156,18 @@ run "pipeline_roles_reach_only_this_stack_state" {
 
   assert {
     condition = toset(flatten([
-      for statement in concat(data.aws_iam_policy_document.state_access.statement, data.aws_iam_policy_document.state_read.statement) :
-      tolist(statement.resources) if contains(["ReadWriteThisStackState", "ReadThisStackState", "ListStateBucket"], statement.sid)
+      for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.deploy.statement) :
+      tolist(statement.resources) if contains(["ListStateBucket", "ReadThisStackState", "WriteThisStackState"], statement.sid)
     ])) == toset(["arn:aws:s3:::svc-test-tfstate-123456789012", "arn:aws:s3:::svc-test-tfstate-123456789012/svc-test/*"])
     error_message = "State object access must be limited to this stack's key prefix."
   }
 
   assert {
-    condition     = alltrue([for statement in data.aws_iam_policy_document.plan.statement : alltrue([for action in statement.actions : can(regex(":(Describe|Get|List)", action))])])
-    error_message = "The plan role must only describe, get and list."
+    condition = alltrue([
+      for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.stack_read.statement) :
+      alltrue([for action in statement.actions : can(regex(":(Describe|Get|List|Decrypt)", action))])
+    ]) && length(data.aws_iam_policy_document.plan.statement) == 0
+    error_message = "The plan role gets only the read documents, which only describe, get, list and decrypt."
   }
 }
 {%- if cookiecutter.state_locking == "dynamodb" %}
