@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,18 +104,31 @@ def assert_baked(result, overrides: Mapping[str, str]) -> Path:
     return Path(result.project_path)
 
 
-@pytest.fixture(scope="session")
-def bakery(cookies_session) -> Callable[[Mapping[str, str]], Path]:
-    """Bakes a set of overrides once per session and returns the project directory."""
-    baked: dict[str, Path] = {}
+class Bakery:
+    """Bakes each set of overrides once per session; remembers the answers cookiecutter used."""
 
-    def bake(overrides: Mapping[str, str]) -> Path:
+    def __init__(self, cookies) -> None:
+        self.cookies = cookies
+        self.baked: dict[str, tuple[Path, dict]] = {}
+
+    def _bake(self, overrides: Mapping[str, str]) -> tuple[Path, dict]:
         key = json.dumps(dict(overrides), sort_keys=True)
-        if key not in baked:
-            baked[key] = assert_baked(cookies_session.bake(extra_context=dict(overrides)), overrides)
-        return baked[key]
+        if key not in self.baked:
+            result = self.cookies.bake(extra_context=dict(overrides))
+            self.baked[key] = (assert_baked(result, overrides), dict(result.context))
+        return self.baked[key]
 
-    return bake
+    def __call__(self, overrides: Mapping[str, str]) -> Path:
+        return self._bake(overrides)[0]
+
+    def answers(self, overrides: Mapping[str, str]) -> dict:
+        """Every input's final value for this bake: the overrides plus the (derived) defaults."""
+        return self._bake(overrides)[1]
+
+
+@pytest.fixture(scope="session")
+def bakery(cookies_session) -> Bakery:
+    return Bakery(cookies_session)
 
 
 @pytest.fixture(params=VARIANTS)
@@ -126,6 +139,11 @@ def variant(request) -> dict[str, str]:
 @pytest.fixture
 def project(bakery, variant) -> Path:
     return bakery(variant)
+
+
+@pytest.fixture
+def answers(bakery, variant) -> dict:
+    return bakery.answers(variant)
 
 
 @pytest.fixture(scope="session")

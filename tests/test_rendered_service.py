@@ -18,10 +18,10 @@ def test_hadolint_passes(project, hadolint):
     run([hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=project)
 
 
-def test_dockerfile_matches_the_inputs(project, variant):
+def test_dockerfile_matches_the_inputs(project, answers):
     dockerfile = (project / "Dockerfile").read_text()
-    assert f"ARG PYTHON_VERSION={variant.get('python_version', '3.12')}" in dockerfile
-    assert f"APP_PORT={variant.get('container_port', '8000')}" in dockerfile
+    assert f"ARG PYTHON_VERSION={answers['python_version']}" in dockerfile
+    assert f"APP_PORT={answers['container_port']}" in dockerfile
     assert re.search(r"^USER 10001:10001$", dockerfile, re.MULTILINE)
     assert re.search(r'^CMD \["python", "-m", "app"\]$', dockerfile, re.MULTILINE)
 

@@ -60,39 +60,36 @@ def test_checkov_finds_nothing_unexplained(project, checkov, record_property):
     record_property("summary", f"checkov: {passed} passed, 0 failed, {len(skipped)} skipped, each with a reason")
 
 
-def test_tfvars_match_the_inputs(project, variant):
+def test_tfvars_match_the_inputs(project, answers):
     tfvars = load_hcl(project / "terraform/prod.tfvars")
-    region = variant.get("aws_region", "us-east-1")
-    assert tfvars["aws_region"] == region
-    assert tfvars["availability_zones"] == variant.get("availability_zones", f"{region}a,{region}b").split(",")
-    assert tfvars["cpu_target_percent"] == int(variant.get("cpu_target_percent", "70"))
-    assert tfvars["min_capacity"] == int(variant.get("min_capacity", "2"))
-    assert tfvars["max_capacity"] == int(variant.get("max_capacity", "10"))
-    assert tfvars["task_cpu"] == int(variant.get("task_cpu", "256"))
-    assert tfvars["task_memory"] == int(variant.get("task_memory", "512"))
-    assert tfvars["container_port"] == int(variant.get("container_port", "8000"))
-    assert tfvars["cpu_architecture"] == variant.get("cpu_architecture", "X86_64")
-    assert tfvars["nat_mode"] == variant.get("nat_mode", "per-az")
-    assert tfvars["enable_database_subnets"] is (variant.get("enable_database_subnets") == "yes")
-    assert tfvars["enable_https"] is (variant.get("enable_https") == "yes")
-    assert tfvars["acm_certificate_arn"] == (variant.get("acm_certificate_arn") or None)
+    assert tfvars["aws_region"] == answers["aws_region"]
+    assert tfvars["availability_zones"] == answers["availability_zones"].split(",")
+    for name in ("cpu_target_percent", "min_capacity", "max_capacity", "task_cpu", "task_memory", "container_port"):
+        assert tfvars[name] == int(answers[name]), name
+    assert tfvars["cpu_architecture"] == answers["cpu_architecture"]
+    assert tfvars["nat_mode"] == answers["nat_mode"]
+    assert tfvars["enable_database_subnets"] is (answers["enable_database_subnets"] == "yes")
+    assert tfvars["enable_https"] is (answers["enable_https"] == "yes")
+    assert tfvars["acm_certificate_arn"] == (answers["acm_certificate_arn"] or None)
 
 
-def test_backend_matches_the_locking_choice(project, variant):
+def test_backend_matches_the_locking_choice(project, answers):
     backend = load_hcl(project / "terraform/backend.hcl")
-    assert backend["region"] == variant.get("aws_region", "us-east-1")
+    assert backend["region"] == answers["aws_region"]
+    assert backend["bucket"] == answers["tf_state_bucket"]
     assert backend["encrypt"] is True
-    if variant.get("state_locking") == "s3-native":
+    if answers["state_locking"] == "s3-native":
         assert backend["use_lockfile"] is True and "dynamodb_table" not in backend
         assert 'required_version = ">= 1.10"' in (project / "terraform/versions.tf").read_text()
     else:
-        assert backend["dynamodb_table"].endswith("-tflock") and "use_lockfile" not in backend
+        assert backend["dynamodb_table"] == answers["tf_lock_table"] and "use_lockfile" not in backend
 
 
-def test_bootstrap_trusts_the_rendered_roles(project, variant):
+def test_bootstrap_trusts_the_rendered_roles(project, answers):
     tfvars = load_hcl(project / "terraform/bootstrap/terraform.tfvars")
-    assert tfvars["deploy_role_name"].endswith("-deploy") and tfvars["plan_role_name"].endswith("-plan")
-    assert tfvars["create_oidc_provider"] is (variant.get("create_oidc_provider", "yes") == "yes")
+    assert tfvars["deploy_role_name"] == answers["aws_oidc_role_arn"].split("/")[-1]
+    assert tfvars["plan_role_name"] == answers["aws_plan_role_arn"].split("/")[-1]
+    assert tfvars["create_oidc_provider"] is (answers["create_oidc_provider"] == "yes")
     backend = load_hcl(project / "terraform/backend.hcl")
     assert tfvars["state_bucket"] == backend["bucket"]
     assert backend["key"].startswith(tfvars["state_key_prefix"])

@@ -176,20 +176,20 @@ def test_aws_jobs_explain_a_missing_bootstrap(project):
     assert "make bootstrap" in load_workflow(project)["env"]["BOOTSTRAP_HINT"]
 
 
-def test_roles_and_region_come_from_inputs_with_variable_overrides(project, variant):
+def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answers):
     workflow = load_workflow(project)
-    region = variant.get("aws_region", "us-east-1")
-    assert workflow["env"]["DEFAULT_AWS_REGION"] == region
-    assert workflow["env"]["DEFAULT_AWS_DEPLOY_ROLE_ARN"].startswith("arn:aws:iam::123456789012:role/")
+    assert workflow["env"]["DEFAULT_AWS_REGION"] == answers["aws_region"]
+    assert workflow["env"]["DEFAULT_AWS_DEPLOY_ROLE_ARN"] == answers["aws_oidc_role_arn"]
+    assert workflow["env"]["DEFAULT_AWS_PLAN_ROLE_ARN"] == answers["aws_plan_role_arn"]
     for job in workflow["jobs"].values():
         for step in steps_using(job, "aws-actions/configure-aws-credentials"):
             assert step["with"]["aws-region"] == "${{ vars.AWS_REGION || env.DEFAULT_AWS_REGION }}"
             assert step["with"]["role-to-assume"].startswith("${{ vars.AWS_")
 
 
-def test_deploy_runner_matches_the_cpu_architecture(project, variant):
+def test_deploy_runner_matches_the_cpu_architecture(project, answers):
     runner = load_workflow(project)["jobs"]["deploy"]["runs-on"]
-    assert runner == ("ubuntu-24.04-arm" if variant.get("cpu_architecture") == "ARM64" else "ubuntu-24.04")
+    assert runner == ("ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04")
 
 
 def test_no_aws_keys_anywhere(project):
