@@ -6,7 +6,11 @@ PYTHON ?= $(shell scripts/find-python.sh)
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
 OUT ?= build
-PYTEST_ARGS ?= -n auto
+# Many tests wait on Terraform's provider or the emulated AWS account rather than compute: twice as many
+# workers as cores (at least 4). loadgroup keeps each lifecycle's tests in one worker (tests/conftest.py).
+WORKERS ?= $(shell n=$$(nproc); echo $$(( n * 2 > 4 ? n * 2 : 4 )))
+PYTEST_ARGS ?= -n $(WORKERS) --dist loadgroup
+IAM_EVALUATOR := tests/iam/node_modules/.installed
 
 .PHONY: help render test lint toolchain system-deps bench clean
 
@@ -23,6 +27,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
+# The IAM policy evaluator of the permission proof (tests/iam), from its lock file.
+$(IAM_EVALUATOR): tests/iam/package.json tests/iam/package-lock.json
+	npm ci --prefix tests/iam --no-audit --no-fund --loglevel=error
+	touch $@
+
 render: $(VENV)/.installed ## Render the default project into build/ (OUT=dir to change)
 	$(VENV)/bin/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
 
@@ -36,7 +45,7 @@ lint: $(VENV)/.installed ## Lint the template's own code (hooks, tests, scripts)
 	$(VENV)/bin/flake8
 	$(VENV)/bin/shellcheck -x scripts/*.sh .ci/run
 
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed system-deps lint ## Run the whole test suite (installs what it needs)
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_EVALUATOR) system-deps lint ## Run the whole test suite (installs what it needs)
 	eval "$$(scripts/terraform-toolchain.sh)" && \
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 

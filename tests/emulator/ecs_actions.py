@@ -1,0 +1,120 @@
+"""The ECS release steps of the rendered workflow, call for call, for the emulated account.
+
+The workflow deploys with two JavaScript actions pinned by commit; they cannot run here, so this module
+makes the same AWS calls with the same parameters, read from their source at those commits:
+
+- aws-actions/amazon-ecs-render-task-definition v1.9.0 (138c24f): `DescribeTaskDefinition` with
+  `include: ["TAGS"]`, drops the read-only attributes, sets the container's image and merges the
+  environment variables by name; everything else (secrets, tags, runtime platform, volumes) is kept.
+- aws-actions/amazon-ecs-deploy-task-definition v2.6.3 (c465972): `RegisterTaskDefinition` with the
+  rendered document (empty values dropped), `DescribeServices`, `UpdateService` (taskDefinition,
+  forceNewDeployment false, volumeConfigurations []), the `services-stable` waiter polling
+  `DescribeServices`, then one more `DescribeServices` that fails on a `FAILED` rollout or a deployment
+  the circuit breaker removed. Any other rollout state passes, IN_PROGRESS included.
+- aws-actions/amazon-ecr-login v2.1.7 (03f1aad): `GetAuthorizationToken` with no registry IDs.
+
+The image itself is not built (there is no Docker engine here): `push_image` records a manifest for the
+tag with `PutImage`, and the layer uploads `docker push` would make are authorized by the permission
+proof as ECR authorizes them (tests/iam/authorization.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+# Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take (both actions drop them).
+IGNORED_TASK_DEFINITION_ATTRIBUTES = ("compatibilities", "taskDefinitionArn", "requiresAttributes", "revision",
+                                      "status", "registeredAt", "deregisteredAt", "registeredBy")
+STABILITY_POLL_SECONDS = 0.2  # the action polls every 15 s or more; the emulator answers at once
+STABILITY_POLLS = 50
+
+
+class DeployFailed(Exception):
+    """What the deploy action reports when it fails the job."""
+
+
+def ecr_login(ecr) -> str:
+    token = ecr.get_authorization_token()["authorizationData"][0]
+    return token["proxyEndpoint"]
+
+
+def push_image(ecr, repository: str, tag: str) -> str:
+    """Record `repository:tag` as pushed (the final PutImage of `docker push`); returns the digest."""
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                                      "digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
+                           "layers": []})
+    image = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)["image"]
+    return image["imageId"]["imageDigest"]
+
+
+def render_task_definition(ecs, task_definition_arn: str, container: str, image: str,
+                           environment: dict[str, str]) -> dict:
+    """amazon-ecs-render-task-definition with task-definition-arn, container-name, image and
+    environment-variables."""
+    described = ecs.describe_task_definition(taskDefinition=task_definition_arn, include=["TAGS"])
+    document = {key: value for key, value in described["taskDefinition"].items()
+                if key not in IGNORED_TASK_DEFINITION_ATTRIBUTES}
+    document["tags"] = described.get("tags", [])
+    for definition in document["containerDefinitions"]:
+        if definition["name"] != container:
+            continue
+        definition["image"] = image
+        variables = {item["name"]: item for item in definition.get("environment", [])}
+        for name, value in environment.items():
+            variables[name] = {"name": name, "value": value}
+        definition["environment"] = list(variables.values())
+    return document
+
+
+def without_empty_values(value):
+    """The deploy action's cleanNullKeys: None, '', [] and {} are dropped, recursively."""
+    if isinstance(value, dict):
+        cleaned = {key: without_empty_values(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [without_empty_values(item) for item in value if item not in (None, "", [], {})]
+    return value
+
+
+def deploy_task_definition(ecs, document: dict, cluster: str, service: str) -> str:
+    """amazon-ecs-deploy-task-definition with wait-for-service-stability: the new revision's ARN, or
+    DeployFailed with the action's message."""
+    registered = ecs.register_task_definition(**without_empty_values(document))["taskDefinition"]["taskDefinitionArn"]
+    described = ecs.describe_services(cluster=cluster, services=[service])
+    if described.get("failures"):
+        failure = described["failures"][0]
+        raise DeployFailed(f"{failure['arn']} is {failure['reason']}")
+    if described["services"][0]["status"] != "ACTIVE":
+        raise DeployFailed(f"Service is {described['services'][0]['status']}")
+    before = primary(described["services"][0])["id"]
+    updated = ecs.update_service(cluster=cluster, service=service, taskDefinition=registered,
+                                 forceNewDeployment=False, volumeConfigurations=[])
+    after = primary(updated["service"])["id"]
+    wait_until_stable(ecs, cluster, service)
+    if after != before:
+        deployments = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["deployments"]
+        deployment = next((item for item in deployments if item["id"] == after), None)
+        if deployment is None:
+            raise DeployFailed(f"Deployment {after} not found after stabilization. The deployment was likely "
+                               "rolled back by the deployment circuit breaker.")
+        if deployment.get("rolloutState") == "FAILED":
+            raise DeployFailed(f"Deployment {after} FAILED: {deployment.get('rolloutStateReason') or 'unknown reason'}")
+    return registered
+
+
+def primary(service: dict) -> dict:
+    return next(item for item in service["deployments"] if item["status"] == "PRIMARY")
+
+
+def wait_until_stable(ecs, cluster: str, service: str) -> None:
+    """The SDK's services-stable waiter: one deployment left and as many tasks running as desired."""
+    for _ in range(STABILITY_POLLS):
+        found = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        if found["status"] in ("DRAINING", "INACTIVE"):
+            raise DeployFailed(f"Waiter ServicesStable failed: service is {found['status']}")
+        if len(found["deployments"]) == 1 and found["runningCount"] == found["desiredCount"]:
+            return
+        time.sleep(STABILITY_POLL_SECONDS)
+    raise DeployFailed("Waiter has timed out")

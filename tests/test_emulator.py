@@ -1,0 +1,306 @@
+"""The emulated account's own machinery: each patch of the rendered `scripts/aws_emulator.py` is needed (plain
+moto shows the gap) and works (the emulator does what AWS does); the recorder and the IAM evaluator decide
+what the lifecycle tests rely on them to decide."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from tests.conftest import CERTIFICATE, missing
+from tests.emulator.account import ADMINISTRATOR, EmulatedAccount, web_identity_token
+from tests.emulator.ecs_actions import push_image
+from tests.iam import evaluator
+from tests.iam.evaluator import Request
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/svc-execution"
+TLS_ONLY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::svc-bucket", "arn:aws:s3:::svc-bucket/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    account = EmulatedAccount(tmp_path_factory.mktemp("emulator")).start()
+    yield account
+    account.stop()
+
+
+@pytest.fixture
+def patched(emulator):
+    emulator.reset()
+    return lambda service: emulator.client(service, ADMINISTRATOR, REGION)
+
+
+@pytest.fixture
+def plain():
+    """moto as it ships, in this process, without the emulator's patches."""
+    with mock_aws():
+        yield lambda service: boto3.client(service, region_name=REGION, aws_access_key_id="a",
+                                           aws_secret_access_key="b")
+
+
+def ecs_service(client, ec2, **settings) -> dict:
+    """A cluster, a task definition whose image is in a (possibly empty) ECR repository, and a service."""
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
+    client.create_cluster(clusterName="svc")
+    client.register_task_definition(family="svc", containerDefinitions=[
+        {"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc:one", "memory": 512}])
+    return client.create_service(cluster="svc", serviceName="svc", taskDefinition="svc:1", desiredCount=2,
+                                 networkConfiguration={"awsvpcConfiguration": {
+                                     "subnets": [subnet], "securityGroups": [group]}}, **settings)["service"]
+
+
+def register(client, tag: str) -> str:
+    return client.register_task_definition(family="svc", containerDefinitions=[
+        {"name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc:{tag}", "memory": 512}])[
+        "taskDefinition"]["taskDefinitionArn"]
+
+
+def deployments(client) -> list[dict]:
+    return client.describe_services(cluster="svc", services=["svc"])["services"][0]["deployments"]
+
+
+# --- application_autoscaling_tags --------------------------------------------------------------------------
+
+def scalable_target(client_for) -> str:
+    client_for("ecs").create_cluster(clusterName="svc")
+    ecs_service(client_for("ecs"), client_for("ec2"))
+    return client_for("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs", ResourceId="service/svc/svc", ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1, MaxCapacity=2, Tags={"Project": "svc"})["ScalableTargetARN"]
+
+
+def test_plain_moto_has_no_application_autoscaling_tagging(plain):
+    arn = scalable_target(plain)
+    with pytest.raises((ClientError, NotImplementedError)):
+        plain("application-autoscaling").list_tags_for_resource(ResourceARN=arn)
+
+
+def test_application_autoscaling_tags_are_kept_and_listed(patched):
+    arn = scalable_target(patched)
+    autoscaling = patched("application-autoscaling")
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Project": "svc"}
+    autoscaling.tag_resource(ResourceARN=arn, Tags={"Team": "core"})
+    autoscaling.untag_resource(ResourceARN=arn, TagKeys=["Project"])
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Team": "core"}
+
+
+# --- ecs_service_keeps_its_settings ------------------------------------------------------------------------
+
+SETTINGS = {"healthCheckGracePeriodSeconds": 60, "enableECSManagedTags": True,
+            "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                                        "maximumPercent": 200, "minimumHealthyPercent": 100}}
+
+
+def test_plain_moto_forgets_service_settings(plain):
+    ecs_service(plain("ecs"), plain("ec2"), **SETTINGS)
+    described = plain("ecs").describe_services(cluster="svc", services=["svc"])["services"][0]
+    assert "healthCheckGracePeriodSeconds" not in described
+
+
+def test_service_settings_read_back_as_created(patched):
+    ecs_service(patched("ecs"), patched("ec2"), **SETTINGS)
+    described = patched("ecs").describe_services(cluster="svc", services=["svc"])["services"][0]
+    assert {key: described.get(key) for key in SETTINGS} == SETTINGS
+
+
+# --- ecs_rollouts ------------------------------------------------------------------------------------------
+
+def test_plain_moto_never_starts_a_deployment(plain):
+    ecs_service(plain("ecs"), plain("ec2"))
+    plain("ecs").update_service(cluster="svc", service="svc", taskDefinition=register(plain("ecs"), "two"))
+    assert [item["taskDefinition"].rsplit("/", 1)[-1] for item in deployments(plain("ecs"))] == ["svc:1"]
+
+
+def test_a_rollout_of_a_pushed_image_completes(patched):
+    ecs, ecr = patched("ecs"), patched("ecr")
+    ecr.create_repository(repositoryName="svc")
+    push_image(ecr, "svc", "one")
+    ecs_service(ecs, patched("ec2"))
+    assert deployments(ecs)[0]["rolloutState"] == "COMPLETED"
+    push_image(ecr, "svc", "two")
+    revision = register(ecs, "two")
+    ecs.update_service(cluster="svc", service="svc", taskDefinition=revision)
+    (deployment,) = deployments(ecs)
+    assert (deployment["taskDefinition"], deployment["rolloutState"], deployment["runningCount"]) == (
+        revision, "COMPLETED", 2)
+
+
+def test_a_rollout_of_a_missing_image_fails_and_rolls_back(patched):
+    ecs, ecr = patched("ecs"), patched("ecr")
+    ecr.create_repository(repositoryName="svc")
+    push_image(ecr, "svc", "one")
+    first = ecs_service(ecs, patched("ec2"))["taskDefinition"]
+    deployments(ecs)
+    updated = ecs.update_service(cluster="svc", service="svc", taskDefinition=register(ecs, "never-pushed"))
+    new = next(item for item in updated["service"]["deployments"] if item["status"] == "PRIMARY")
+    assert new["rolloutState"] == "IN_PROGRESS"
+    (current,) = deployments(ecs)
+    assert current["id"] != new["id"] and current["taskDefinition"] == first
+    assert current["rolloutState"] == "COMPLETED"
+
+
+def test_a_first_rollout_of_a_missing_image_fails_with_nothing_to_return_to(patched):
+    ecs = patched("ecs")
+    patched("ecr").create_repository(repositoryName="svc")
+    ecs_service(ecs, patched("ec2"))
+    (deployment,) = deployments(ecs)
+    assert deployment["rolloutState"] == "FAILED" and deployment["runningCount"] == 0
+    assert "circuit breaker" in deployment["rolloutStateReason"]
+
+
+# --- security_group_rule_descriptions ----------------------------------------------------------------------
+
+def referencing_rule(client) -> list[dict]:
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    one, two = (ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                for name in ("one", "two"))
+    ec2.authorize_security_group_ingress(GroupId=one, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000,
+        "UserIdGroupPairs": [{"GroupId": two, "Description": "from two"}]}])
+    return [rule for rule in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [one]}])[
+        "SecurityGroupRules"] if not rule["IsEgress"]]
+
+
+def test_plain_moto_drops_a_referencing_rules_description(plain):
+    assert [rule.get("Description") for rule in referencing_rule(plain)] == [None]
+
+
+def test_a_referencing_rule_keeps_its_description(patched):
+    assert [rule.get("Description") for rule in referencing_rule(patched)] == ["from two"]
+
+
+# --- s3_bucket_policy_conditions ---------------------------------------------------------------------------
+
+def tls_only_bucket(client) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="svc-bucket")
+    s3.put_bucket_policy(Bucket="svc-bucket", Policy=TLS_ONLY)
+    s3.put_object(Bucket="svc-bucket", Key="state", Body=b"{}")
+
+
+def test_plain_moto_applies_a_tls_only_policy_without_its_condition(plain):
+    with pytest.raises(ClientError, match="403|AccessDenied|Forbidden"):
+        tls_only_bucket(plain)
+        plain("s3").get_object(Bucket="svc-bucket", Key="state")
+
+
+def test_a_tls_only_bucket_serves_its_objects(patched):
+    tls_only_bucket(patched)
+    assert patched("s3").get_object(Bucket="svc-bucket", Key="state")["Body"].read() == b"{}"
+
+
+# --- reaching the emulator ---------------------------------------------------------------------------------
+
+def test_s3_control_calls_reach_the_emulator_through_its_proxy(emulator, patched):
+    """The SDKs send S3 Control calls to <account id>.<endpoint host>; the proxy setting takes them there
+    without resolving that name."""
+    patched("s3").create_bucket(Bucket="svc-bucket")
+    control = boto3.client("s3control", endpoint_url=emulator.endpoint, region_name=REGION,
+                           aws_access_key_id=ADMINISTRATOR.access_key,
+                           aws_secret_access_key=ADMINISTRATOR.secret_key,
+                           config=Config(proxies={"http": emulator.endpoint}))
+    answer = control.list_tags_for_resource(AccountId="123456789012", ResourceArn="arn:aws:s3:::svc-bucket")
+    assert answer["Tags"] == []
+    environment = emulator.env(ADMINISTRATOR, REGION)
+    assert environment["HTTP_PROXY"] == emulator.endpoint and "127.0.0.1" in environment["NO_PROXY"]
+
+
+def test_the_recorder_tells_callers_apart_and_parses_what_they_asked(emulator, patched):
+    started = emulator.mark()
+    patched("ec2").create_vpc(CidrBlock="10.7.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": "svc"}]}])
+    token = web_identity_token({"sub": "repo:acme/svc:pull_request", "aud": "sts.amazonaws.com"})
+    emulator.client("sts", ADMINISTRATOR, REGION).assume_role_with_web_identity(
+        RoleArn=ROLE, RoleSessionName="job", WebIdentityToken=token)
+    create_vpc, assume = emulator.calls(since=started)
+    assert (create_vpc.access_key, create_vpc.service, create_vpc.operation) == (
+        ADMINISTRATOR.access_key, "ec2", "CreateVpc")
+    assert create_vpc.params["TagSpecifications"][0]["Tags"] == [{"Key": "Project", "Value": "svc"}]
+    assert create_vpc.response["Vpc"]["VpcId"].startswith("vpc-")
+    assert (assume.operation, assume.params["RoleArn"], assume.params["WebIdentityToken"]) == (
+        "AssumeRoleWithWebIdentity", ROLE, token)
+
+
+# --- the evaluator -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def evaluate():
+    reason = evaluator.unavailable_reason()
+    if reason:
+        missing("the IAM policy evaluator", reason)
+    return evaluator.evaluate
+
+
+def kms_request(statement: dict, context: dict, key_policy: dict | None) -> Request:
+    return Request("arn:aws:sts::123456789012:assumed-role/svc-deploy/apply", "kms:TagResource",
+                   "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", "123456789012",
+                   context, {"deploy": {"Version": "2012-10-17", "Statement": [statement]}}, key_policy)
+
+
+KEY_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                                                      "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+ANY_KEY = "arn:aws:kms:us-east-1:123456789012:key/*"
+ON_RESOURCE_TAG = {"Effect": "Allow", "Action": "kms:TagResource", "Resource": ANY_KEY,
+                   "Condition": {"StringEquals": {"aws:ResourceTag/Project": "svc"}}}
+ON_REQUEST_TAG = {"Effect": "Allow", "Action": "kms:TagResource", "Resource": ANY_KEY,
+                  "Condition": {"StringEquals": {"aws:RequestTag/Project": "svc"},
+                                "StringEqualsIfExists": {"aws:ResourceTag/Project": "svc"}}}
+AT_CREATION = {"aws:RequestTag/Project": "svc", "aws:TagKeys": ["Project"]}
+
+
+def test_the_evaluator_decides_tagging_a_key_as_it_is_created(evaluate):
+    allowed = [decision.allowed for decision in evaluate([
+        kms_request(ON_RESOURCE_TAG, AT_CREATION, KEY_POLICY),
+        kms_request(ON_REQUEST_TAG, AT_CREATION, KEY_POLICY),
+        kms_request(ON_REQUEST_TAG, {**AT_CREATION, "aws:ResourceTag/Project": "other"}, KEY_POLICY),
+        kms_request(ON_REQUEST_TAG, AT_CREATION, {"Version": "2012-10-17", "Statement": []}),
+    ])]
+    assert allowed == [False, True, False, False]
+
+
+def test_the_evaluator_judges_web_identity_against_the_trust_policy(evaluate):
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+        "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                                       "token.actions.githubusercontent.com:sub": "repo:acme/svc:pull_request"}}}]}
+    requests = [Request("arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+                        "sts:AssumeRoleWithWebIdentity", ROLE, "123456789012",
+                        {"token.actions.githubusercontent.com:sub": subject,
+                         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}, {}, trust,
+                        unvalidated_because="OIDC claims")
+                for subject in ("repo:acme/svc:pull_request", "repo:acme@1/svc@2:pull_request")]
+    assert [decision.allowed for decision in evaluate(requests)] == [True, False]
+
+
+# --- certificates_from_another_account ---------------------------------------------------------------------
+
+def https_listener(client) -> None:
+    ec2, elbv2 = client("ec2"), client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.6.{n}.0/24", AvailabilityZone=f"us-east-1{zone}")[
+        "Subnet"]["SubnetId"] for n, zone in ((1, "a"), (2, "b"))]
+    balancer = elbv2.create_load_balancer(Name="svc", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.create_listener(LoadBalancerArn=balancer, Protocol="HTTPS", Port=443,
+                          Certificates=[{"CertificateArn": CERTIFICATE.format(region=REGION)}],
+                          DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])
+
+
+def test_plain_moto_refuses_a_certificate_of_another_account(plain):
+    with pytest.raises(ClientError, match="CertificateNotFound"):
+        https_listener(plain)
+
+
+def test_a_listener_takes_the_certificate_arn_as_given(patched):
+    https_listener(patched)
