@@ -60,7 +60,7 @@ CHOICES = {
     "enable_database_subnets": ("no", "yes"),
     "enable_https": ("no", "yes"),
     "cpu_architecture": ("X86_64", "ARM64"),
-    "create_oidc_provider": ("yes", "no"),
+    "create_oidc_provider": ("auto", "yes", "no"),
     "state_locking": ("dynamodb", "s3-native"),
 }
 

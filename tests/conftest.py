@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,8 @@ VARIANTS = [
     ),
     pytest.param({"nat_mode": "single", "enable_database_subnets": "yes"}, id="single-nat-database"),
     pytest.param(
-        {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1")}, id="https"
+        {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1"),
+         "create_oidc_provider": "yes"}, id="https"
     ),
     pytest.param({"state_locking": "s3-native", "create_oidc_provider": "no"}, id="s3-lock-existing-oidc"),
     pytest.param(
@@ -238,6 +240,27 @@ def checkov() -> str:
     if configured and Path(configured).exists():
         return configured
     return find_tool("checkov", "make .venv-checkov (checkov has its own environment), then set CHECKOV_BIN")
+
+
+# Tests whose parameter id starts with this share one expensive fixture per id (a lifecycle) and must run
+# in the same pytest-xdist worker.
+SHARED_FIXTURE_ID = re.compile(r"(?<=[\[-])(?P<group>lifecycle_[a-z0-9_]+)(?=[\]-])")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadgroup`, keep the tests of one lifecycle in one worker, found by their parameter id.
+    pytest-xdist groups by renaming test items after their xdist_group mark, which pytest 9 no longer
+    allows, so its own grouping silently does nothing; every other test is still scheduled on its own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ByLifecycle(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            found = SHARED_FIXTURE_ID.search(nodeid)
+            return found["group"] if found else nodeid
+
+    return ByLifecycle(config, log)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

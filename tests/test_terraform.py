@@ -89,10 +89,11 @@ def test_bootstrap_trusts_the_rendered_roles(project, answers):
     tfvars = load_hcl(project / "terraform/bootstrap/terraform.tfvars")
     assert tfvars["deploy_role_name"] == answers["aws_oidc_role_arn"].split("/")[-1]
     assert tfvars["plan_role_name"] == answers["aws_plan_role_arn"].split("/")[-1]
-    assert tfvars["create_oidc_provider"] is (answers["create_oidc_provider"] == "yes")
+    assert "create_oidc_provider" not in tfvars  # make bootstrap decides (scripts/oidc-provider.sh)
+    assert f"OIDC_PROVIDER ?= {answers['create_oidc_provider']}" in (project / "Makefile").read_text()
     backend = load_hcl(project / "terraform/backend.hcl")
     assert tfvars["state_bucket"] == backend["bucket"]
-    assert backend["key"].startswith(tfvars["state_key_prefix"])
+    assert backend["key"] == tfvars["state_key"]
 
 
 def test_toolchain_builds_the_major_version_the_stacks_pin(bakery):

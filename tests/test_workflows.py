@@ -75,8 +75,9 @@ def test_jobs_run_in_order_lint_first(project):
         "lint": [],
         "test": ["lint"],
         "terraform-checks": ["lint"],
-        "plan": ["terraform-checks", "test"],
-        "fork-notice": ["terraform-checks", "test"],
+        "terraform-emulated": ["lint"],
+        "plan": ["terraform-checks", "terraform-emulated", "test"],
+        "fork-notice": ["terraform-checks", "terraform-emulated", "test"],
         "apply": ["plan"],
         "deploy": ["apply", "plan"],
     }
@@ -239,6 +240,7 @@ def test_template_ci_runs_the_readme_command(actionlint, zizmor):
     run([zizmor, "--offline", "--persona", "pedantic", "--no-progress", ".github"], cwd=TEMPLATE_DIR)
 
 
-@pytest.mark.parametrize("command", ["make -n tf-validate", "make -n tf-test", "make -n bootstrap"])
+@pytest.mark.parametrize("command", ["make -n tf-validate", "make -n tf-test", "make -n tf-emulated",
+                                     "make -n bootstrap", "make -n destroy"])
 def test_make_targets_the_workflow_calls_exist(project, command):
     run(shlex.split(command), cwd=project)

@@ -1,6 +1,8 @@
 resource "aws_ecr_repository" "app" {
   name                 = local.name
   image_tag_mutability = "IMMUTABLE" # tags are git SHAs: a tag always means the same image
+  # Like the load balancer, the repository (and its images) can be destroyed only once protection is off.
+  force_delete = !var.enable_deletion_protection
 
   image_scanning_configuration {
     scan_on_push = true

@@ -127,7 +127,7 @@ variable "tls_policy" {
 }
 
 variable "enable_deletion_protection" {
-  description = "Protect the load balancer from deletion. Turn off (and apply) before `terraform destroy`."
+  description = "Protect the load balancer from deletion and the image repository from being deleted with its images. Turn off (and apply) before `terraform destroy`."
   type        = bool
   default     = true
 }

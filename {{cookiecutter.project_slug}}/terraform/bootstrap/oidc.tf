@@ -3,12 +3,13 @@
 locals {
   oidc_host = "token.actions.githubusercontent.com"
 
-  # GitHub's `sub` claim names the repository, and since July 2026 new repositories (and those that
-  # opt in) qualify both names with their immutable IDs. Each role trusts exactly these subjects.
-  repository_subjects = compact([
+  # GitHub's `sub` claim names the repository. Repositories created since 2026-07-15 (and those that opt
+  # in) qualify both names with their immutable IDs; older ones use the names alone. Each role trusts
+  # exactly these two forms of this one repository.
+  repository_subjects = [
     "repo:${var.github_owner}/${var.github_repo}",
-    var.github_repository_id == "" ? "" : "repo:${var.github_owner}@${var.github_owner_id}/${var.github_repo}@${var.github_repository_id}",
-  ])
+    "repo:${var.github_owner}@${var.github_owner_id}/${var.github_repo}@${var.github_repository_id}",
+  ]
   deploy_subjects = [for subject in local.repository_subjects : "${subject}:environment:${var.environment}"]
   # Read-only plans run for pull requests and, before an apply, for the main branch.
   plan_subjects = flatten([

@@ -1,6 +1,12 @@
 # What the pipeline roles may do, and nothing more. Resources are named after the project, so most
 # statements name their exact ARNs; where AWS offers no resource-level permission (creating network
 # resources, Describe calls, task definition registration) the statement is limited to this region.
+#
+# The documents are customer managed policies: IAM allows a role 10,240 characters of inline policy in
+# all, and the deploy role's permissions grow with the project name (which appears in most ARNs). Each
+# managed policy may hold 6,144 characters and a role may have 10 of them. The template's test suite
+# applies this stack into an emulated account with the longest project name and region it accepts, reads
+# the policies back and checks their sizes against these quotas.
 
 locals {
   region       = var.aws_region
@@ -8,7 +14,9 @@ locals {
   at           = "${local.region}:${local.account_id}"
   name         = var.project
   state_bucket = "${local.arn}:s3:::${var.state_bucket}"
-  state_items  = "${local.state_bucket}/${var.state_key_prefix}*"
+  # The service stack's state object and its S3-native lock file, and nothing else in the bucket: not
+  # this bootstrap stack's own state, which defines what the pipeline may do.
+  state_items = ["${local.state_bucket}/${var.state_key}", "${local.state_bucket}/${var.state_key}.tflock"]
 
   stack_roles = { for role in ["execution", "task", "flow-logs"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
   ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
@@ -40,7 +48,7 @@ data "aws_iam_policy_document" "state_read" {
   statement {
     sid       = "ReadThisStackState"
     actions   = ["s3:GetObject"]
-    resources = [local.state_items]
+    resources = local.state_items
   }
 
   statement {
@@ -57,6 +65,7 @@ data "aws_iam_policy_document" "stack_read" {
     actions = [
       "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "elasticloadbalancing:Describe*",
       "ecs:DescribeTaskDefinition", "application-autoscaling:Describe*", "kms:ListAliases",
+      "logs:DescribeLogGroups",
     ]
     resources = ["*"]
 
@@ -88,10 +97,11 @@ data "aws_iam_policy_document" "stack_read" {
     resources = local.log_groups
   }
 
+  # A scalable target's ARN ends in an ID AWS chooses; the provider reads its tags on every refresh.
   statement {
-    sid       = "FindLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["${local.arn}:logs:${local.at}:log-group:*"]
+    sid       = "ReadScalableTargetTags"
+    actions   = ["application-autoscaling:ListTagsForResource"]
+    resources = ["${local.arn}:application-autoscaling:${local.at}:scalable-target/*"]
   }
 
   statement {
@@ -122,32 +132,16 @@ data "aws_iam_policy_document" "stack_read" {
   }
 }
 
-data "aws_iam_policy_document" "plan" {
+# The plan role's whole policy, and the deploy role's reads: state and every resource of the stack.
+data "aws_iam_policy_document" "read" {
   source_policy_documents = [
     data.aws_iam_policy_document.state_read.json,
     data.aws_iam_policy_document.stack_read.json,
   ]
 }
 
-# Apply and deploy: everything the plan role reads, plus the writes, each limited to this stack.
-data "aws_iam_policy_document" "deploy" {
-  source_policy_documents = [
-    data.aws_iam_policy_document.state_read.json,
-    data.aws_iam_policy_document.stack_read.json,
-  ]
-
-  statement {
-    sid       = "WriteThisStackState"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = [local.state_items]
-  }
-
-  statement {
-    sid       = "EncryptState"
-    actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.state.arn]
-  }
-
+# Deploy role: Networking and load balancing: the VPC and its parts, security groups, flow logs, the load balancer.
+data "aws_iam_policy_document" "deploy_network" {
   statement {
     sid = "ManageTheNetwork"
     actions = [
@@ -164,11 +158,6 @@ data "aws_iam_policy_document" "deploy" {
       "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
       "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
       "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs",
-      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
-      "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
-      "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
-      "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
-      "application-autoscaling:ListTagsForResource",
     ]
     resources = ["*"]
 
@@ -192,6 +181,26 @@ data "aws_iam_policy_document" "deploy" {
       "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
     ]
     resources = local.load_balancer
+  }
+}
+
+# Deploy role: The service: cluster, task definitions, service, autoscaling, image repository, the roles ECS uses.
+data "aws_iam_policy_document" "deploy_compute" {
+  statement {
+    sid = "ManageWhatHasNoResourceScope"
+    actions = [
+      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions",
+      "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
   }
 
   statement {
@@ -278,6 +287,27 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
+    sid       = "TargetTrackingAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]
+    resources = [local.scaling_alarms]
+  }
+}
+
+# Deploy role: The state it writes, the log groups, the logs KMS key and the database subnet group.
+data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
+  statement {
+    sid       = "WriteThisStackState"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = local.state_items
+  }
+
+  statement {
+    sid       = "EncryptState"
+    actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.state.arn]
+  }
+
+  statement {
     sid = "ManageTheLogGroups"
     actions = [
       "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
@@ -295,6 +325,24 @@ data "aws_iam_policy_document" "deploy" {
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/Project"
+      values   = [local.name]
+    }
+  }
+
+  statement {
+    sid       = "TagTheLogKeyAsItIsCreated"
+    actions   = ["kms:TagResource"]
+    resources = ["${local.arn}:kms:${local.at}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [local.name]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/Project"
       values   = [local.name]
     }
   }
@@ -321,12 +369,6 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "TargetTrackingAlarms"
-    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]
-    resources = [local.scaling_alarms]
-  }
-
-  statement {
     sid = "ManageTheDatabaseSubnetGroup"
     actions = [
       "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup", "rds:DeleteDBSubnetGroup",
@@ -336,14 +378,31 @@ data "aws_iam_policy_document" "deploy" {
   }
 }
 
-resource "aws_iam_role_policy" "deploy" {
-  name   = "terraform-apply-and-deploy"
-  role   = aws_iam_role.deploy.id
-  policy = data.aws_iam_policy_document.deploy.json
+locals {
+  # Managed policy name suffix -> document; the read policy goes to both roles, the others to deploy only.
+  managed_policies = {
+    terraform-read = data.aws_iam_policy_document.read.json
+    deploy-network = data.aws_iam_policy_document.deploy_network.json
+    deploy-compute = data.aws_iam_policy_document.deploy_compute.json
+    deploy-state   = data.aws_iam_policy_document.deploy_state_logs_and_keys.json
+  }
+  attachments = merge(
+    { for suffix in keys(local.managed_policies) : "deploy/${suffix}" => { role = aws_iam_role.deploy.name, policy = suffix } },
+    { "plan/terraform-read" = { role = aws_iam_role.plan.name, policy = "terraform-read" } },
+  )
 }
 
-resource "aws_iam_role_policy" "plan" {
-  name   = "terraform-plan-read-only"
-  role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan.json
+resource "aws_iam_policy" "pipeline" {
+  for_each = local.managed_policies
+
+  name        = "${var.project}-${each.key}"
+  description = "GitHub Actions pipeline of ${var.github_owner}/${var.github_repo}: ${each.key}"
+  policy      = each.value
+}
+
+resource "aws_iam_role_policy_attachment" "pipeline" {
+  for_each = local.attachments
+
+  role       = each.value.role
+  policy_arn = aws_iam_policy.pipeline[each.value.policy].arn
 }

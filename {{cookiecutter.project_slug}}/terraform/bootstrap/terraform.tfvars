@@ -2,14 +2,13 @@ project     = "{{ cookiecutter.project_slug }}"
 environment = "{{ cookiecutter._environment }}"
 aws_region  = "{{ cookiecutter.aws_region }}"
 
-github_owner         = "{{ cookiecutter.github_owner }}"
-github_repo          = "{{ cookiecutter.github_repo }}"
-create_oidc_provider = {{ "true" if cookiecutter.create_oidc_provider == "yes" else "false" }}
-deploy_role_name     = "{{ cookiecutter.aws_oidc_role_arn.split('/')[-1] }}"
-plan_role_name       = "{{ cookiecutter.aws_plan_role_arn.split('/')[-1] }}"
+github_owner     = "{{ cookiecutter.github_owner }}"
+github_repo      = "{{ cookiecutter.github_repo }}"
+deploy_role_name = "{{ cookiecutter.aws_oidc_role_arn.split('/')[-1] }}"
+plan_role_name   = "{{ cookiecutter.aws_plan_role_arn.split('/')[-1] }}"
 
-state_bucket     = "{{ cookiecutter.tf_state_bucket }}"
-state_key_prefix = "{{ cookiecutter.project_slug }}/"
+state_bucket = "{{ cookiecutter.tf_state_bucket }}"
+state_key    = "{{ cookiecutter.project_slug }}/{{ cookiecutter._environment }}/terraform.tfstate"
 {%- if cookiecutter.state_locking == "dynamodb" %}
-lock_table       = "{{ cookiecutter.tf_lock_table }}"
+lock_table   = "{{ cookiecutter.tf_lock_table }}"
 {%- endif %}

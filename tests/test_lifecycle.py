@@ -1,0 +1,302 @@
+"""The rendered stacks deploy and keep deploying: the whole lifecycle in an emulated AWS account, with every
+AWS call of the pipeline roles judged against their real policies by a real IAM policy evaluator.
+
+Two renders live the seven steps of tests/emulator/lifecycle.py: the default one, and one that turns on
+everything that changes the network or the IAM at once (the longest project name and region name the
+template accepts, three AZs, a single NAT gateway, the database tier, HTTPS, S3-native locking, an
+account that already has the GitHub OIDC provider). Each render's tests share one run of the lifecycle.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+
+import pytest
+
+from hooks.pre_gen_project import AWS_REGIONS, SLUG_MAX_LENGTH
+from tests.conftest import CERTIFICATE, TEMPLATE_DIR, missing, run
+from tests.emulator import lifecycle as lifecycle_steps
+from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
+from tests.emulator.pipeline import ANSI, OWNER_ID, REPOSITORY_ID, Pipeline, github_claims
+from tests.iam import evaluator, quotas
+from tests.iam.evaluator import Request
+from tests.iam.proof import explain, prove, role_policies
+
+OIDC_HOST = "token.actions.githubusercontent.com"
+AUDIENCE = "sts.amazonaws.com"
+LONGEST_REGION = "ap-northeast-2"  # 14 characters, as long as any region the template accepts; four AZs
+EVERYTHING_AT_ONCE = {
+    "project_name": "Inventory Reconciliation Service",  # the slug is 32 characters, the most allowed
+    "aws_region": LONGEST_REGION,
+    "availability_zones": f"{LONGEST_REGION}a,{LONGEST_REGION}b,{LONGEST_REGION}c",
+    "nat_mode": "single",
+    "enable_database_subnets": "yes",
+    "enable_https": "yes",
+    "state_locking": "s3-native",
+    "create_oidc_provider": "auto",
+}
+# The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
+LIFECYCLES = [
+    pytest.param(({}, "us-east-1c"), id="lifecycle_defaults"),
+    pytest.param((EVERYTHING_AT_ONCE, f"{LONGEST_REGION}d"), id="lifecycle_everything_at_once"),
+]
+# The most of each IAM quota a pipeline role may use, so that the next permission added does not fail the
+# bootstrap of a project with a long name.
+QUOTA_HEADROOM = 0.8
+
+pytestmark = pytest.mark.slow
+
+
+# One run of the lifecycle per render and pytest process, whichever of its tests asks first.
+RUNS: dict[str, lifecycle_steps.Lifecycle] = {}
+
+
+@pytest.fixture(scope="session")
+def emulated_accounts(tmp_path_factory):
+    """An emulated account per render, so that no lifecycle sees another's resources or calls."""
+    reason = evaluator.unavailable_reason()
+    if reason:
+        missing("the IAM policy evaluator", reason)
+    accounts: dict[str, EmulatedAccount] = {}
+
+    def account(name: str) -> EmulatedAccount:
+        if name not in accounts:
+            accounts[name] = EmulatedAccount(tmp_path_factory.mktemp(f"emulated-aws-{name}")).start()
+        return accounts[name]
+
+    yield account
+    for started in accounts.values():
+        started.stop()
+
+
+def prepare_account(account: EmulatedAccount, overrides: dict, region: str) -> dict:
+    """What the account holds before the user starts, and the inputs that depend on it."""
+    extra = {}
+    if overrides is EVERYTHING_AT_ONCE:
+        # An account that already runs GitHub Actions has the provider; make bootstrap must find it.
+        account.client("iam", ADMINISTRATOR, region).create_open_id_connect_provider(
+            Url=f"https://{OIDC_HOST}", ClientIDList=["sts.amazonaws.com"])
+    if overrides.get("enable_https") == "yes":
+        # The certificate the user requested in their account (the emulator takes its ARN as given).
+        extra["acm_certificate_arn"] = CERTIFICATE.format(region=region)
+    return extra
+
+
+@pytest.fixture
+def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
+    """One render's lifecycle (request.param, from LIFECYCLES), run once per pytest process."""
+    overrides, zone = request.param
+    name = "everything-at-once" if overrides is EVERYTHING_AT_ONCE else "defaults"
+    if name not in RUNS:
+        account = emulated_accounts(name)
+        region = overrides.get("aws_region", "us-east-1")
+        started = account.mark()
+        rendered = {**overrides, **prepare_account(account, overrides, region)}
+        pipeline = Pipeline(bakery(rendered), account, terraform, bakery.answers(rendered),
+                            tmp_path_factory.mktemp(f"lifecycle-{name}"))
+        RUNS[name] = lifecycle_steps.run(pipeline, zone)
+        RUNS[name].first_call = started
+        RUNS[name].provider_existed = overrides is EVERYTHING_AT_ONCE
+    return RUNS[name]
+
+
+@pytest.fixture
+def emulated_account(lifecycle):
+    return lifecycle.pipeline.account
+
+
+PROOFS: dict[int, tuple] = {}
+
+
+@pytest.fixture
+def judged(lifecycle, emulated_account):
+    """The permission proof of everything the pipeline roles did in this lifecycle."""
+    answers = lifecycle.pipeline.answers
+    iam = emulated_account.client("iam", ADMINISTRATOR, answers["aws_region"])
+    policies = {answers[key]: role_policies(iam, answers[key].rsplit("/", 1)[-1])
+                for key in ("aws_plan_role_arn", "aws_oidc_role_arn")}
+    calls = emulated_account.calls(since=lifecycle.first_call)
+
+    def step_of(sequence: int) -> str:
+        step = lifecycle.pipeline.release.step_of(sequence)
+        return step.name if step else "between steps"
+
+    if id(lifecycle) not in PROOFS:
+        PROOFS[id(lifecycle)] = prove(calls, step_of, policies, ACCOUNT_ID), policies
+    return PROOFS[id(lifecycle)]
+
+
+# Each test gets its render's lifecycle.
+@pytest.mark.parametrize("lifecycle", LIFECYCLES, indirect=True)
+class TestLifecycle:
+    def test_bootstrap_creates_the_state_store_and_the_pipeline_roles(self, lifecycle):
+        lifecycle.require("bootstrap")
+        answers = lifecycle.pipeline.answers
+        outputs = lifecycle.bootstrap_outputs
+        assert outputs["deploy_role_arn"] == answers["aws_oidc_role_arn"]
+        assert outputs["plan_role_arn"] == answers["aws_plan_role_arn"]
+        assert outputs["state_bucket"] == answers["tf_state_bucket"]
+        owner, repo = answers["github_owner"], answers["github_repo"]
+        subject = f"repo:{owner}@{OWNER_ID}/{repo}@{REPOSITORY_ID}:environment:production"
+        assert subject in outputs["trusted_subjects"]["deploy"]
+
+    def test_bootstrap_reuses_the_accounts_oidc_provider_or_creates_it(self, lifecycle, emulated_account):
+        lifecycle.require("bootstrap")
+        bootstrap = lifecycle.pipeline.release.steps[0]
+        created = [call for call in emulated_account.calls(since=bootstrap.first_call)
+                   if call.operation == "CreateOpenIDConnectProvider" and call.sequence <= bootstrap.last_call]
+        provider = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"
+        assert lifecycle.bootstrap_outputs["oidc_provider_arn"] == provider
+        assert len(created) == (0 if lifecycle.provider_existed else 1)
+
+    def test_the_first_plan_creates_the_whole_stack(self, lifecycle):
+        lifecycle.require("the first plan")
+        actions = lifecycle.first_plan
+        assert len(actions) >= 45, sorted(actions)
+        # Data sources that depend on resources not yet created are read during the apply.
+        assert {tuple(action) for action in actions.values()} == {("create",), ("read",)}
+        for address in ("aws_ecs_service.app", "aws_lb.this", "aws_appautoscaling_policy.cpu", "aws_kms_key.logs"):
+            assert address in actions
+
+    def test_the_deploy_job_rolls_out_a_new_revision_and_verifies_it(self, lifecycle, emulated_account):
+        lifecycle.require("the deploy job")
+        deployed = lifecycle.deployed
+        assert deployed["revision"] != deployed["task_definition_arn"]
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, lifecycle.pipeline.region)
+        container = ecs.describe_task_definition(taskDefinition=deployed["revision"])["taskDefinition"][
+            "containerDefinitions"][0]
+        assert container["image"] == f"{deployed['ecr_repository_url']}:{lifecycle_steps.IMAGE_TAG}"
+        assert {"name": "APP_IMAGE_TAG", "value": lifecycle_steps.IMAGE_TAG} in container["environment"]
+
+    def test_a_second_plan_finds_nothing_to_change(self, lifecycle):
+        lifecycle.require("the second plan")
+        assert lifecycle.second_plan == {}
+        assert lifecycle.second_plan_changes is False
+
+    def test_one_more_zone_adds_that_zone_and_changes_nothing_else(self, lifecycle):
+        lifecycle.require("the plan with one more zone")
+        zone = lifecycle.added_zone
+        added = {address for address, actions in lifecycle.zone_plan.items() if actions == ["create"]}
+        updated = {address for address, actions in lifecycle.zone_plan.items() if actions == ["update"]}
+        others = {address: actions for address, actions in lifecycle.zone_plan.items()
+                  if address not in added | updated}
+        assert others == {}, "nothing may be replaced or destroyed"
+        assert added and all(f'["{zone}"]' in address for address in added), sorted(added)
+        expected = {f'{address}["{zone}"]' for address in (
+            "aws_subnet.public", "aws_subnet.private", "aws_route_table.private", "aws_route.private_nat")}
+        assert expected <= added
+        # The load balancer, the service (and the database subnet group) list the subnets; nothing else changes.
+        assert updated <= {"aws_lb.this", "aws_ecs_service.app", "aws_db_subnet_group.this[0]"}, sorted(updated)
+
+    def test_the_teardown_leaves_only_the_bootstrap_stack(self, lifecycle, emulated_account):
+        lifecycle.require("the teardown")
+        answers = lifecycle.pipeline.answers
+        left = {kind: names for kind, names in emulated_account.inventory(answers["aws_region"]).items() if names}
+        state_key = lifecycle.bootstrap_outputs["state_kms_key_arn"].rsplit("/", 1)[-1]
+        roles = {answers[key].rsplit("/", 1)[-1] for key in ("aws_oidc_role_arn", "aws_plan_role_arn")}
+        bootstrap = {
+            "iam roles": sorted(roles),
+            "iam policies": sorted(f"{answers['project_slug']}-{name}" for name in
+                                   ("terraform-read", "deploy-network", "deploy-compute", "deploy-state")),
+            "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
+            "s3 buckets": [answers["tf_state_bucket"]],
+            "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(state_key)],
+        }
+        if answers["state_locking"] == "dynamodb":
+            bootstrap["dynamodb tables"] = [answers["tf_lock_table"]]
+        assert {kind: sorted(names) for kind, names in left.items()} == bootstrap
+
+    def test_every_call_of_the_pipeline_roles_is_allowed(self, judged, record_property):
+        proof, policies = judged
+        record_property("summary", f"permission proof: {proof.summary()}")
+        by_role = {arn.rsplit("/", 1)[-1]: documents for arn, documents in policies.items()}
+        denied = [explain(item, by_role.get(item.role, {})) for item in proof.denied]
+        assert not denied, f"{len(denied)} of {len(proof.judged)} authorizations denied:\n" + "\n".join(denied)
+        unmodelled = [f"{count} x {role} {service}:{operation}" for (role, service, operation), count in
+                      sorted(proof.unmodelled.items())]
+        assert not unmodelled, ("calls the permission model cannot judge (add a rule to tests/iam/authorization.py):\n"
+                                + "\n".join(unmodelled))
+        assert not proof.unknown_actions, f"actions the evaluator does not know: {dict(proof.unknown_actions)}"
+        roles = {item.role for item in proof.judged}
+        assert len(roles) == 2 and len(proof.judged) > 300
+
+    @pytest.mark.parametrize("role_key, context, allowed", [
+        ("aws_plan_role_arn", "pull_request", True),
+        ("aws_plan_role_arn", "ref:refs/heads/main", True),
+        ("aws_oidc_role_arn", "environment:production", True),
+        ("aws_plan_role_arn", "ref:refs/heads/feature", False),
+        ("aws_oidc_role_arn", "ref:refs/heads/main", False),
+        ("aws_oidc_role_arn", "environment:staging", False),
+    ])
+    def test_each_job_signs_in_to_its_role_only(self, lifecycle, emulated_account, role_key, context, allowed):
+        """Both subject forms GitHub uses (repositories older than 2026-07-15 and newer ones) are judged
+        against the trust policies as applied."""
+        lifecycle.require("bootstrap")
+        answers = lifecycle.pipeline.answers
+        iam = emulated_account.client("iam", ADMINISTRATOR, answers["aws_region"])
+        role_arn = answers[role_key]
+        trust = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+        owner, repo = answers["github_owner"], answers["github_repo"]
+        subjects = [f"repo:{owner}/{repo}:{context}", github_claims(owner, repo, context)["sub"],
+                    f"repo:{owner}/{repo}-fork:{context}"]
+        requests = [Request(f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}", "sts:AssumeRoleWithWebIdentity",
+                            role_arn, ACCOUNT_ID, {f"{OIDC_HOST}:sub": subject, f"{OIDC_HOST}:aud": AUDIENCE}, {},
+                            trust, unvalidated_because="OIDC claim keys") for subject in subjects]
+        decisions = [decision.allowed for decision in evaluator.evaluate(requests)]
+        assert decisions == [allowed, allowed, False], dict(zip(subjects, decisions))
+
+    def test_pipeline_role_policies_fit_iam_quotas_with_room_to_spare(self, lifecycle, emulated_account, judged,
+                                                                      record_property):
+        lifecycle.require("bootstrap")
+        answers = lifecycle.pipeline.answers
+        if answers["aws_region"] == LONGEST_REGION:
+            assert len(answers["project_slug"]) == SLUG_MAX_LENGTH
+            assert len(LONGEST_REGION) == max(len(region) for region in AWS_REGIONS)
+        _, policies = judged
+        iam = emulated_account.client("iam", ADMINISTRATOR, answers["aws_region"])
+        usage = []
+        for role_arn, documents in policies.items():
+            role = role_arn.rsplit("/", 1)[-1]
+            trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+            usage += quotas.role_usage(role, documents, trust)
+        record_property("summary", "IAM quotas: " + "; ".join(
+            str(item) for item in usage if item.quota > quotas.MANAGED_POLICIES_PER_ROLE))
+        too_big = [str(item) for item in usage if item.share > QUOTA_HEADROOM]
+        assert too_big == [], f"more than {QUOTA_HEADROOM:.0%} of an IAM quota: {too_big}"
+
+    def test_lifecycle_steps_and_their_times(self, lifecycle, record_property):
+        steps = lifecycle.pipeline.release.steps
+        total = sum(step.seconds for step in steps)
+        record_property("summary", f"lifecycle: {total:.0f} s in all; " + ", ".join(
+            f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
+        assert len(steps) == 7 or lifecycle.failure
+
+
+EMULATED_APPLIES = [
+    pytest.param({}, id="defaults"),
+    pytest.param({**EVERYTHING_AT_ONCE, "acm_certificate_arn": CERTIFICATE.format(region=LONGEST_REGION)},
+                 id="everything-at-once"),
+]
+
+
+@pytest.mark.parametrize("overrides", EMULATED_APPLIES)
+def test_the_rendered_projects_own_emulated_apply_passes(bakery, terraform, overrides, tmp_path, record_property):
+    """`make tf-emulated`, as a user or the rendered CI runs it: moto from this suite's environment (the same
+    pinned version, checked below) instead of a fresh .venv-emulator."""
+    project = tmp_path / "project"
+    shutil.copytree(bakery(overrides), project)
+    started = time.monotonic()
+    result = run(["make", "tf-emulated", f"TERRAFORM={terraform}", f"EMULATOR_PYTHON={sys.executable}"],
+                 cwd=project, timeout=1500, env={"TF_IN_AUTOMATION": "1"})
+    summary = re.search(r"Success! (\d+) passed, 0 failed", ANSI.sub("", result.stdout))
+    assert summary and int(summary[1]) >= 2, result.stdout[-3000:]
+    record_property("summary", f"make tf-emulated: {summary[1]} runs passed in {time.monotonic() - started:.0f} s")
+
+
+def test_the_rendered_emulator_pins_the_moto_this_suite_proves(bakery):
+    pins = lambda text: re.findall(r"^moto==(\S+)", text, re.MULTILINE)  # noqa: E731
+    rendered = pins((bakery({}) / "requirements-emulator.txt").read_text())
+    assert rendered and rendered == [version.split()[0] for version in re.findall(
+        r"^moto\[server\]==(\S+)", (TEMPLATE_DIR / "requirements-dev.txt").read_text(), re.MULTILINE)]

@@ -1,0 +1,59 @@
+# `make tf-emulated`: applies the whole stack into the emulated AWS account that scripts/aws_emulator.py runs
+# on this machine (moto), reads it back, and destroys it. It proves that AWS's APIs, as moto models them,
+# accept every resource and argument of the stack and return what the stack expects; it does not prove
+# permissions, quotas or real rollouts (docs/testing.md).
+
+variables {
+  # terraform test destroys what it applied; protection would refuse that.
+  enable_deletion_protection = false
+}
+
+run "the_stack_applies" {
+  command = apply
+
+  assert {
+    condition     = length(aws_subnet.public) == length(var.availability_zones) && length(aws_subnet.private) == length(var.availability_zones)
+    error_message = "Every availability zone must get a public and a private subnet."
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == (var.nat_mode == "per-az" ? length(var.availability_zones) : 1)
+    error_message = "The NAT gateways must follow nat_mode."
+  }
+
+  assert {
+    condition     = aws_lb.this.dns_name != "" && startswith(output.service_url, var.enable_https ? "https://" : "http://")
+    error_message = "The load balancer must have a DNS name, and the service URL its scheme."
+  }
+
+  assert {
+    condition     = aws_ecs_service.app.desired_count == var.min_capacity && aws_appautoscaling_target.app.max_capacity == var.max_capacity
+    error_message = "The service must start with min_capacity tasks and scale up to max_capacity."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.app.kms_key_id == aws_kms_key.logs.arn
+    error_message = "The service's logs must be encrypted with the stack's key."
+  }
+}
+
+# A plan after the apply refreshes every resource from the emulated APIs: what they return must be what
+# the stack set, or every later plan would show a change.
+run "what_the_apis_return_matches_the_stack" {
+  command = plan
+
+  assert {
+    condition     = aws_ecs_service.app.health_check_grace_period_seconds == 60 && aws_ecs_service.app.enable_ecs_managed_tags
+    error_message = "The service must keep its grace period and managed tags."
+  }
+
+  assert {
+    condition     = aws_ecs_service.app.deployment_circuit_breaker[0].enable && aws_ecs_service.app.deployment_circuit_breaker[0].rollback
+    error_message = "The service must keep its circuit breaker with rollback."
+  }
+
+  assert {
+    condition     = aws_appautoscaling_policy.cpu.target_tracking_scaling_policy_configuration[0].target_value == var.cpu_target_percent
+    error_message = "The CPU target must read back as set."
+  }
+}
