@@ -38,7 +38,7 @@ render: $(VENV)/.installed ## Render the default project into build/ (OUT=dir to
 toolchain: ## Build or check the offline Terraform toolchain (prints export lines)
 	scripts/terraform-toolchain.sh
 
-system-deps: ## Install the load generator (wrk) the reliability tests and benchmarks use
+system-deps: ## Install wrk and bubblewrap, which the reliability tests and benchmarks use
 	scripts/install-system-deps.sh
 
 lint: $(VENV)/.installed ## Lint the template's own code (hooks, tests, scripts)

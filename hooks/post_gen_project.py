@@ -5,6 +5,7 @@ Runs inside the rendered project directory. Every step is idempotent: running it
 from __future__ import annotations
 
 import json
+import shlex
 import stat
 import sys
 from collections.abc import Iterable, Mapping
@@ -44,19 +45,20 @@ def make_scripts_executable(project_dir: Path) -> list[Path]:
     return scripts
 
 
-def next_steps(context: Mapping[str, str]) -> str:
-    """The short guide printed after rendering."""
-    slug = context["project_slug"]
+def next_steps(context: Mapping[str, str], project_dir: Path) -> str:
+    """The short guide printed after rendering, starting from where the project was written."""
+    repository = f"{context['github_owner']}/{context['github_repo']}"
     steps = [
-        (f"cd {slug} && make install test", "the service's checks, locally"),
+        (f"cd {shlex.quote(str(project_dir))}", "where the project was written"),
+        ("make install test", "the service's checks, locally"),
         ("make run", f"serve it on http://127.0.0.1:{context['container_port']}"),
-        ("git init, push", f"to github.com/{context['github_owner']}/{context['github_repo']}"),
-        ("make bootstrap", "once per AWS account: state bucket, OIDC roles (docs/runbook.md)"),
-        ("push to main", "CI tests, plans, applies and deploys"),
+        (f"gh repo create {repository} --private", "the repository first: the AWS roles trust its ID"),
+        ("make bootstrap", "once per AWS account: state, image repository, OIDC roles (docs/runbook.md)"),
+        ("git init, commit, push to main", "CI tests, plans, applies and releases"),
     ]
     width = max(len(command) for command, _ in steps)
     lines = [f"  {number}. {command:<{width}}  # {what}" for number, (command, what) in enumerate(steps, 1)]
-    return "\n".join([f"Rendered {slug}/. Next:", *lines])
+    return "\n".join([f"Rendered {context['project_slug']}. Next:", *lines])
 
 
 def main() -> int:
@@ -64,7 +66,7 @@ def main() -> int:
     project_dir = Path.cwd()
     remove_paths(project_dir, paths_to_remove(context))
     make_scripts_executable(project_dir)
-    print(next_steps(context))
+    print(next_steps(context, project_dir))
     return 0
 
 

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs wrk, the C load generator the reliability tests and benchmarks drive the service with.
+# Installs the system tools the reliability tests and benchmarks use: wrk (the load generator) and
+# bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container).
 set -euo pipefail
 
-if command -v wrk >/dev/null 2>&1; then
-  echo "wrk: $(command -v wrk)"
+packages=()
+command -v wrk >/dev/null 2>&1 || packages+=(wrk)
+command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
+if [ ${#packages[@]} -eq 0 ]; then
+  echo "system tools: $(command -v wrk) $(command -v bwrap)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "wrk is missing and this system has no apt-get; install wrk with your package manager (e.g. brew install wrk)." >&2
+  echo "missing ${packages[*]} and this system has no apt-get; install them with your package manager." >&2
   exit 1
 fi
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
-echo "wrk: installing from Debian/Ubuntu packages"
+echo "system tools: installing ${packages[*]} from Debian/Ubuntu packages"
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends wrk
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"

@@ -46,10 +46,12 @@ module_dir() {
   go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
 }
 
-# Builds package $2 of the module at directory $1 into $3, printing progress every 100 packages.
+# Builds package $2 of the module at directory $1 into $3, printing progress every PROGRESS_EVERY (100)
+# packages. `go build -v` names each package it compiles, the standard library's included (GOCACHE is this
+# toolchain's own), so the total counts every dependency; cached packages are skipped and not named.
 build_with_progress() {
-  local dir=$1 package=$2 output=$3 ldflags=$4 label=$5 total built=0 started=$SECONDS
-  total=$(go list -C "$dir" -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "$package" | grep -c .)
+  local dir=$1 package=$2 output=$3 ldflags=$4 label=$5 total built=0 started=$SECONDS every=${PROGRESS_EVERY:-100}
+  total=$(go list -C "$dir" -deps -f '{{.ImportPath}}' "$package" | grep -c .)
   log "$label: compiling up to $total packages (cached ones are skipped)"
   local timing=() rss_file
   rss_file=$(mktemp)
@@ -58,7 +60,7 @@ build_with_progress() {
     while IFS= read -r line; do
       case $line in
         *:*) printf '%s\n' "$line" >&2 ;;  # compiler messages, never package names
-        *) built=$((built + 1)); [ $((built % 100)) -ne 0 ] || log "$label: $built/$total packages ($(elapsed))" ;;
+        *) built=$((built + 1)); [ $((built % every)) -ne 0 ] || log "$label: $built/$total packages ($(elapsed))" ;;
       esac
     done
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "$label: go build failed (see the messages above)"
@@ -181,4 +183,7 @@ main() {
   printf 'export TF_PLUGIN_CACHE_DIR=%q\n' "$plugin_cache"
 }
 
-main "$@"
+# Sourcing the script (the template's tests do) defines its functions without running it.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

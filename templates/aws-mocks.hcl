@@ -54,6 +54,13 @@
     }
   }
 
+  mock_data "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:us-east-1:123456789012:repository/mock"
+      repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mock"
+    }
+  }
+
   mock_resource "aws_ecs_cluster" {
     defaults = {
       arn = "arn:aws:ecs:us-east-1:123456789012:cluster/mock"

@@ -2,6 +2,8 @@
 import json
 import re
 import stat
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -209,3 +211,12 @@ def test_variants_cover_every_choice_value():
                if isinstance(options, list) and not key.startswith("_")}
     used = {(key, variant.values[0].get(key, options[0])) for variant in VARIANTS for key, options in choices.items()}
     assert {(key, option) for key, options in choices.items() for option in options} <= used
+
+
+def test_the_next_steps_printed_name_the_directory_the_project_was_written_to(tmp_path):
+    """`make render` writes into build/; the printed `cd` must lead there, not to ./orders-api."""
+    output_dir = tmp_path / "build"
+    result = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(output_dir),
+                             str(TEMPLATE_DIR)], capture_output=True, text=True, timeout=300, check=True)
+    (line,) = [line for line in result.stdout.splitlines() if line.strip().startswith("1. cd ")]
+    assert line.split("#")[0].split()[-1] == str(output_dir / "orders-api")

@@ -206,12 +206,15 @@ def test_s3_control_calls_reach_the_emulator_through_its_proxy(emulator, patched
     """The SDKs send S3 Control calls to <account id>.<endpoint host>; the proxy setting takes them there
     without resolving that name."""
     patched("s3").create_bucket(Bucket="svc-bucket")
+    started = emulator.mark()
     control = boto3.client("s3control", endpoint_url=emulator.endpoint, region_name=REGION,
                            aws_access_key_id=ADMINISTRATOR.access_key,
                            aws_secret_access_key=ADMINISTRATOR.secret_key,
                            config=Config(proxies={"http": emulator.endpoint}))
     answer = control.list_tags_for_resource(AccountId="123456789012", ResourceArn="arn:aws:s3:::svc-bucket")
     assert answer["Tags"] == []
+    (recorded,) = emulator.calls(since=started)  # the recorder reads the path out of the proxied URL
+    assert (recorded.operation, recorded.params["ResourceArn"]) == ("ListTagsForResource", "arn:aws:s3:::svc-bucket")
     environment = emulator.env(ADMINISTRATOR, REGION)
     assert environment["HTTP_PROXY"] == emulator.endpoint and "127.0.0.1" in environment["NO_PROXY"]
 
@@ -304,3 +307,44 @@ def test_plain_moto_refuses_a_certificate_of_another_account(plain):
 
 def test_a_listener_takes_the_certificate_arn_as_given(patched):
     https_listener(patched)
+
+
+# --- s3_tags_on_create -------------------------------------------------------------------------------------
+
+def tagged_bucket(client) -> dict:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="svc-bucket", CreateBucketConfiguration={"Tags": [{"Key": "Project", "Value": "svc"}]})
+    try:
+        return {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket="svc-bucket")["TagSet"]}
+    except ClientError:
+        return {}
+
+
+def test_plain_moto_drops_tags_sent_with_create_bucket(plain):
+    assert tagged_bucket(plain) == {}
+
+
+def test_tags_sent_with_create_bucket_are_kept(patched):
+    assert tagged_bucket(patched) == {"Project": "svc"}
+
+
+# --- logs_query_definitions --------------------------------------------------------------------------------
+
+def saved_query(client) -> list[str]:
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/ecs/svc")
+    identifier = logs.put_query_definition(name="svc/errors", queryString="fields @message",
+                                           logGroupNames=["/ecs/svc"])["queryDefinitionId"]
+    names = [item["name"] for item in logs.describe_query_definitions(queryDefinitionNamePrefix="svc/")[
+        "queryDefinitions"]]
+    logs.delete_query_definition(queryDefinitionId=identifier)
+    return names + [item["name"] for item in logs.describe_query_definitions()["queryDefinitions"]]
+
+
+def test_plain_moto_has_no_saved_queries(plain):
+    with pytest.raises((ClientError, NotImplementedError)):
+        saved_query(plain)
+
+
+def test_saved_queries_are_kept_found_and_deleted(patched):
+    assert saved_query(patched) == ["svc/errors"]

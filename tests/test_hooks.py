@@ -118,6 +118,7 @@ def test_scripts_become_executable(tmp_path):
     assert stat.S_IMODE(script.stat().st_mode) == 0o755
 
 
-def test_next_steps_name_the_project_and_repository():
-    text = post_gen_project.next_steps(VALID)
-    assert "cd orders-api" in text and "github.com/acme/orders-api" in text and "make bootstrap" in text
+def test_next_steps_start_where_the_project_was_written_and_create_the_repository_first():
+    text = post_gen_project.next_steps(VALID, Path("/work/build/orders-api"))
+    assert "cd /work/build/orders-api" in text and "make bootstrap" in text
+    assert text.index("gh repo create acme/orders-api") < text.index("make bootstrap")

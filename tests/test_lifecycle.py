@@ -8,6 +8,7 @@ account that already has the GitHub OIDC provider). Each render's tests share on
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -96,7 +97,7 @@ def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
         rendered = {**overrides, **prepare_account(account, overrides, region)}
         pipeline = Pipeline(bakery(rendered), account, terraform, bakery.answers(rendered),
                             tmp_path_factory.mktemp(f"lifecycle-{name}"))
-        RUNS[name] = lifecycle_steps.run(pipeline, zone)
+        RUNS[name] = lifecycle_steps.run(pipeline, zone, move_bootstrap_state=overrides is EVERYTHING_AT_ONCE)
         RUNS[name].first_call = started
         RUNS[name].provider_existed = overrides is EVERYTHING_AT_ONCE
     return RUNS[name]
@@ -160,15 +161,41 @@ class TestLifecycle:
         for address in ("aws_ecs_service.app", "aws_lb.this", "aws_appautoscaling_policy.cpu", "aws_kms_key.logs"):
             assert address in actions
 
-    def test_the_deploy_job_rolls_out_a_new_revision_and_verifies_it(self, lifecycle, emulated_account):
-        lifecycle.require("the deploy job")
+    def test_the_first_release_starts_the_service_on_its_own_image(self, lifecycle, emulated_account):
+        """The image is pushed and tagged `initial` before the first apply, so the service Terraform creates
+        runs it and its first deployment completes; then the release's own revision rolls out."""
+        lifecycle.require("the release job")
         deployed = lifecycle.deployed
-        assert deployed["revision"] != deployed["task_definition_arn"]
+        region, repository = lifecycle.pipeline.region, lifecycle.pipeline.answers["project_slug"]
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, region)
+        (first,) = json.loads(deployed["deployments_before_release"])
+        assert (first["taskDefinition"], first["rolloutState"]) == (deployed["task_definition_arn"], "COMPLETED")
+        terraforms = ecs.describe_task_definition(taskDefinition=deployed["task_definition_arn"])["taskDefinition"]
+        assert terraforms["containerDefinitions"][0]["image"].endswith(f"/{repository}:initial")
+        images = emulated_account.client("ecr", ADMINISTRATOR, region).describe_images(repositoryName=repository)
+        (image,) = images["imageDetails"]
+        assert set(image["imageTags"]) == {"initial", lifecycle_steps.IMAGE_TAG}
+
+    def test_the_release_rolls_out_its_revision_and_waits_for_it(self, lifecycle, emulated_account):
+        """The release step only passes when scripts/verify-deployment.sh saw the revision COMPLETED."""
+        lifecycle.require("the release job")
+        deployed = lifecycle.deployed
         ecs = emulated_account.client("ecs", ADMINISTRATOR, lifecycle.pipeline.region)
+        assert deployed["revision"] != deployed["task_definition_arn"]
         container = ecs.describe_task_definition(taskDefinition=deployed["revision"])["taskDefinition"][
             "containerDefinitions"][0]
-        assert container["image"] == f"{deployed['ecr_repository_url']}:{lifecycle_steps.IMAGE_TAG}"
+        assert container["image"] == deployed["image"] and deployed["image"].endswith(f":{lifecycle_steps.IMAGE_TAG}")
         assert {"name": "APP_IMAGE_TAG", "value": lifecycle_steps.IMAGE_TAG} in container["environment"]
+
+    def test_the_state_is_encrypted_with_the_bootstraps_key(self, lifecycle, emulated_account):
+        lifecycle.require("the release job")
+        answers = lifecycle.pipeline.answers
+        s3 = emulated_account.client("s3", ADMINISTRATOR, answers["aws_region"])
+        state = s3.head_object(Bucket=answers["tf_state_bucket"],
+                               Key=f"{answers['project_slug']}/production/terraform.tfstate")
+        key = lifecycle.bootstrap_outputs["state_kms_key_arn"]
+        assert state["ServerSideEncryption"] == "aws:kms"
+        assert state["SSEKMSKeyId"] in (key, f"alias/{answers['project_slug']}-tfstate")
 
     def test_a_second_plan_finds_nothing_to_change(self, lifecycle):
         lifecycle.require("the second plan")
@@ -203,10 +230,27 @@ class TestLifecycle:
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
             "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(state_key)],
+            "ecr repositories": [answers["project_slug"]],  # the bootstrap's, with the released images
         }
         if answers["state_locking"] == "dynamodb":
             bootstrap["dynamodb tables"] = [answers["tf_lock_table"]]
         assert {kind: sorted(names) for kind, names in left.items()} == bootstrap
+
+    def test_the_pipeline_cannot_touch_the_bootstraps_own_state(self, lifecycle, emulated_account, judged):
+        """The bootstrap's state defines what the pipeline may do; neither role may read or write it, also
+        once `make bootstrap-state-to-s3` has put it in the same bucket."""
+        lifecycle.require("bootstrap")
+        answers = lifecycle.pipeline.answers
+        _, policies = judged
+        bucket, key = answers["tf_state_bucket"], f"{answers['project_slug']}/bootstrap/terraform.tfstate"
+        if lifecycle.provider_existed:  # the render whose bootstrap moved its state into the bucket
+            emulated_account.client("s3", ADMINISTRATOR, answers["aws_region"]).head_object(Bucket=bucket, Key=key)
+        requests = [Request(f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role.rsplit('/', 1)[-1]}/job", action,
+                            f"arn:aws:s3:::{bucket}/{key}", ACCOUNT_ID,
+                            {"aws:SecureTransport": "true", "aws:RequestedRegion": answers["aws_region"]},
+                            documents) for role, documents in policies.items()
+                    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")]
+        assert [decision.allowed for decision in evaluator.evaluate(requests)] == [False] * len(requests)
 
     def test_every_call_of_the_pipeline_roles_is_allowed(self, judged, record_property):
         proof, policies = judged
@@ -271,7 +315,7 @@ class TestLifecycle:
         total = sum(step.seconds for step in steps)
         record_property("summary", f"lifecycle: {total:.0f} s in all; " + ", ".join(
             f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
-        assert len(steps) == 7 or lifecycle.failure
+        assert len(steps) == 6 or lifecycle.failure
 
 
 EMULATED_APPLIES = [

@@ -2,11 +2,16 @@
 terraform): each stand-in answers as the real tool does and records how it was called."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
+from tests.emulator.ecs_actions import push_image
 
 IDS = ("81726354", "918273645")
 
@@ -88,26 +93,230 @@ def test_make_bootstrap_stops_before_terraform_apply_when_the_ids_are_unreadable
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 
 
+NO_STATE = 'echo "No state file was found!" >&2; exit 1'  # terraform state list before the first apply
+
+
 @pytest.mark.parametrize("mode, state, providers, expected", [
     ("yes", "", "", "true"),
     ("no", "", "", "false"),
-    ("auto", "", "", "true"),
-    ("auto", "", f"arn:aws:iam::123456789012:oidc-provider/gitlab.example.com\t{PROVIDER}", "false"),
-    ("auto", "aws_iam_openid_connect_provider.github[0]", PROVIDER, "true"),
+    ("auto", NO_STATE, "", "true"),
+    ("auto", NO_STATE, f"arn:aws:iam::123456789012:oidc-provider/gitlab.example.com\t{PROVIDER}", "false"),
+    ("auto", 'echo "aws_kms_key.state"', PROVIDER, "false"),
+    ("auto", 'printf "%s\\n" "aws_kms_key.state" "aws_iam_openid_connect_provider.github[0]"', PROVIDER, "true"),
 ])
 def test_oidc_provider_is_reused_or_created(default_project, tmp_path, mode, state, providers, expected):
-    stand_in(tmp_path, "terraform", f'[ "$2" = state ] && printf "%s\\n" "{state}"; exit 0')
+    stand_in(tmp_path, "terraform", state or "exit 0")
     stand_in(tmp_path, "aws", f'printf "%s\\n" "{providers}"')
     result = run_script(default_project, ["scripts/oidc-provider.sh", mode], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"-var=create_oidc_provider={expected}"
     asked_aws = any(call.startswith("aws iam list-open-id-connect-providers") for call in calls(tmp_path))
-    assert asked_aws is (mode == "auto" and not state)
+    assert asked_aws is (mode == "auto" and "github[0]" not in state)
 
 
 def test_oidc_provider_refuses_an_unknown_mode_and_a_failed_lookup(default_project, tmp_path):
     assert run_script(default_project, ["scripts/oidc-provider.sh", "maybe"], tmp_path).returncode == 64
-    stand_in(tmp_path, "terraform", "exit 1")
+    stand_in(tmp_path, "terraform", NO_STATE)
     stand_in(tmp_path, "aws", 'echo "An error occurred (ExpiredToken)" >&2; exit 254')
     result = run_script(default_project, ["scripts/oidc-provider.sh", "auto"], tmp_path)
     assert result.returncode == 1 and "could not list the account's OIDC providers" in result.stderr
+
+
+def test_oidc_provider_never_guesses_when_the_state_cannot_be_read(default_project, tmp_path):
+    """A provider this stack created must not be given up (Terraform would delete it) because its state was
+    unreadable for a moment."""
+    stand_in(tmp_path, "terraform", 'echo "Error: error loading state: AccessDenied" >&2; exit 1')
+    stand_in(tmp_path, "aws", f'printf "%s\\n" "{PROVIDER}"')
+    result = run_script(default_project, ["scripts/oidc-provider.sh", "auto"], tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "cannot read the bootstrap stack's state" in result.stderr and "AccessDenied" in result.stderr
+
+
+# --- scripts/verify-deployment.sh -------------------------------------------------------------------------
+
+TASK = "arn:aws:ecs:us-east-1:123456789012:task-definition/orders-api:{}"
+
+
+def deployments_answer(*rows: tuple[str, str, str, str]) -> str:
+    """What `aws ecs describe-services --query ... --output text` prints: one tab-separated row each."""
+    return "".join("\t".join(row) + "\n" for row in rows)
+
+
+def aws_answering(tools: Path, answers: list[str]) -> None:
+    """An aws stand-in that gives each answer in turn (the last one from then on)."""
+    for number, answer in enumerate(answers):
+        (tools / f"answer-{number}").write_text(answer)
+    stand_in(tools, "aws", f'''
+count=$(cat "{tools}/count" 2>/dev/null || echo 0)
+last={len(answers) - 1}
+[ "$count" -le "$last" ] || count=$last
+cat "{tools}/answer-$count"
+echo $((count + 1)) > "{tools}/count"''')
+
+
+def verify(project: Path, tools: Path, revision: str, timeout: str = "60") -> subprocess.CompletedProcess:
+    return run_script(project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", revision, timeout], tools,
+                      {"VERIFY_INTERVAL": "0"})
+
+
+def test_verify_waits_through_in_progress_until_completed(default_project, tmp_path):
+    aws_answering(tmp_path, [
+        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress"),
+                           ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
+        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
+        deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done")),
+    ])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 0, result.stderr
+    assert "orders-api:2: deployment COMPLETED" in result.stdout
+    assert len(calls(tmp_path)) == 3
+
+
+def test_verify_reports_a_rollback(default_project, tmp_path):
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(1), "IN_PROGRESS", "rolling back"),
+                                                ("ACTIVE", TASK.format(2), "FAILED", "circuit breaker"))])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1
+    assert "::error title=Deployment rolled back::" in result.stderr
+    assert "runs orders-api:1, not orders-api:2" in result.stderr
+
+
+def test_verify_reports_a_failed_first_release(default_project, tmp_path):
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "tasks failed to start"))])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1
+    assert "::error title=Deployment failed::" in result.stderr and "no earlier completed version" in result.stderr
+    assert "tasks failed to start" in result.stderr
+
+
+def test_verify_gives_up_after_its_timeout(default_project, tmp_path):
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress"))])
+    result = verify(default_project, tmp_path, TASK.format(2), timeout="0")
+    assert result.returncode == 1 and "::error title=Deployment not finished::" in result.stderr
+
+
+def test_verify_says_when_aws_itself_fails(default_project, tmp_path):
+    stand_in(tmp_path, "aws", 'echo "An error occurred (ExpiredTokenException): token expired" >&2; exit 254')
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 2
+    assert "::error title=AWS call failed::" in result.stderr and "ExpiredTokenException" in result.stderr
+
+
+# --- scripts/stack-outputs.sh, scripts/terraform-apply.sh ---------------------------------------------------
+
+OUTPUTS = {name: {"value": value, "type": "string", "sensitive": False} for name, value in {
+    "service_url": "http://orders-api-1.us-east-1.elb.amazonaws.com", "cluster_name": "orders-api",
+    "service_name": "orders-api", "container_name": "app", "task_definition_arn": TASK.format(1)}.items()}
+DEPRECATION = """
+Warning: Deprecated Parameter
+
+The parameter "dynamodb_table" is deprecated. Use parameter "use_lockfile" instead.
+"""
+
+
+@pytest.mark.parametrize("noise", ["", DEPRECATION])
+def test_stack_outputs_read_json_even_after_warnings_on_stdout(default_project, tmp_path, noise):
+    """Terraform before 1.15.2 prints warnings on stdout ahead of `output -json`."""
+    (tmp_path / "outputs.json").write_text(noise + json.dumps(OUTPUTS, indent=2) + "\n")
+    stand_in(tmp_path, "terraform", f'case "$2" in output) cat "{tmp_path}/outputs.json" ;; esac')
+    result = run_script(default_project, ["scripts/stack-outputs.sh", "terraform"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{name}={output['value']}" for name, output in OUTPUTS.items()]
+
+
+def test_stack_outputs_name_a_missing_output(default_project, tmp_path):
+    (tmp_path / "outputs.json").write_text(json.dumps({"service_url": OUTPUTS["service_url"]}))
+    stand_in(tmp_path, "terraform", f'case "$2" in output) cat "{tmp_path}/outputs.json" ;; esac')
+    result = run_script(default_project, ["scripts/stack-outputs.sh", "terraform"], tmp_path)
+    assert result.returncode == 1 and "::error title=Missing Terraform output::cluster_name" in result.stderr
+
+
+@pytest.mark.parametrize("output, message", [
+    ("Error: Saved plan is stale\n\nThe given plan file can no longer be applied", "Re-run all jobs"),
+    ("Error: creating ECS Service: AccessDeniedException", "terraform apply failed"),
+])
+def test_apply_says_what_to_do_when_it_fails(default_project, tmp_path, output, message):
+    stand_in(tmp_path, "terraform", f"printf '%s\\n' '{output}'; exit 1")
+    result = run_script(default_project, ["scripts/terraform-apply.sh", "terraform"], tmp_path)
+    assert result.returncode == 1 and message in result.stderr
+    assert calls(tmp_path) == ["terraform -chdir=terraform apply -input=false -auto-approve tfplan"]
+
+
+# --- the release scripts against the emulated account (the real AWS CLI, moto's ECS and ECR) ---------------
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory):
+    emulated = EmulatedAccount(tmp_path_factory.mktemp("aws")).start()
+    yield emulated
+    emulated.stop()
+
+
+@pytest.fixture
+def aws(account):
+    account.reset()
+    return lambda service: account.client(service, ADMINISTRATOR, "us-east-1")
+
+
+def run_against(account, project: Path, command: list[str]) -> subprocess.CompletedProcess:
+    """With the AWS CLI beside this interpreter, pointed at the emulated account."""
+    env = {**account.env(ADMINISTRATOR, "us-east-1"), "VERIFY_INTERVAL": "0"}
+    return run_script(project, command, Path(sys.executable).parent, env)
+
+
+def service_with_releases(aws, *tags: str, pushed: tuple[str, ...]) -> list[str]:
+    """A service that has rolled out `tags` in turn (images in `pushed` exist in ECR); their revisions."""
+    ecr, ecs, ec2 = aws("ecr"), aws("ecs"), aws("ec2")
+    ecr.create_repository(repositoryName="orders-api")
+    for tag in pushed:
+        push_image(ecr, "orders-api", tag)
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName="orders-api")
+    revisions = [ecs.register_task_definition(family="orders-api", containerDefinitions=[{
+        "name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:{tag}", "memory": 512}])[
+        "taskDefinition"]["taskDefinitionArn"] for tag in tags]
+    ecs.create_service(cluster="orders-api", serviceName="orders-api", taskDefinition=revisions[0], desiredCount=2,
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}})
+    for revision in revisions[1:]:
+        ecs.describe_services(cluster="orders-api", services=["orders-api"])
+        ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=revision)
+    return revisions
+
+
+def test_verify_sees_a_first_release_fail_with_nothing_to_return_to(account, aws, default_project):
+    (revision,) = service_with_releases(aws, "bad", pushed=())
+    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
+                                                    revision, "30"])
+    assert result.returncode == 1 and "no earlier completed version to return to" in result.stderr
+
+
+def test_verify_sees_a_bad_release_rolled_back(account, aws, default_project):
+    good, bad = service_with_releases(aws, "good", "bad", pushed=("good",))
+    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
+                                                    bad, "30"])
+    assert result.returncode == 1 and f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
+
+
+def test_verify_passes_a_good_release(account, aws, default_project):
+    _, second = service_with_releases(aws, "one", "two", pushed=("one", "two"))
+    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
+                                                    second, "30"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_first_image_is_tagged_initial_once(account, aws, default_project):
+    ecr = aws("ecr")
+    ecr.create_repository(repositoryName="orders-api")
+    for tag in ("first", "second"):
+        push_image(ecr, "orders-api", tag)
+        result = run_against(account, default_project, ["scripts/tag-initial-image.sh", "orders-api", tag])
+        assert result.returncode == 0, result.stderr
+    initial = ecr.describe_images(repositoryName="orders-api", imageIds=[{"imageTag": "initial"}])["imageDetails"][0]
+    assert sorted(initial["imageTags"]) == ["first", "initial"]
+
+
+def test_tagging_initial_needs_the_pushed_image(account, aws, default_project):
+    aws("ecr").create_repository(repositoryName="orders-api")
+    result = run_against(account, default_project, ["scripts/tag-initial-image.sh", "orders-api", "never-pushed"])
+    assert result.returncode == 1 and "push it first" in result.stderr

@@ -1,6 +1,7 @@
 """The rendered service under load, under SIGTERM, and under hostile input, started as its container starts it."""
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.harness import GREETING_BODY, Server, container_command, free_port, wrk
-from tests.conftest import find_tool, run, variable_defaults
+from benchmarks.harness import GREETING_BODY, Server, container_command, free_port, http_get, wrk
+from tests.conftest import find_tool, missing, run, variable_defaults
 
 pytestmark = pytest.mark.slow
 
@@ -185,3 +186,63 @@ def test_all_health_checks_probe_the_same_path(default_project, server, rendered
     probe = [rendered_python if word == "python" else word for word in docker_probe]
     assert subprocess.run(probe, cwd=project, env={"APP_PORT": str(server.port)}).returncode == 0
     assert subprocess.run(probe, cwd=project, env={"APP_PORT": str(free_port())}).returncode == 1
+
+
+APP_UID = 10001  # the Dockerfile's USER
+WRITE_PROBE = '''
+import json, os, tempfile
+found = {"uid": os.getuid()}
+with tempfile.NamedTemporaryFile(dir="/tmp") as scratch:
+    scratch.write(b"scratch")
+    scratch.flush()
+    found["tmp"] = os.path.getsize(scratch.name)
+for path in (os.getcwd(), "/", "/root", "/opt"):
+    try:
+        open(os.path.join(path, "written-by-the-app"), "w").close()
+        found[path] = "written"
+    except OSError as error:
+        found[path] = error.strerror
+print(json.dumps(found))
+'''
+
+
+def fargate_tmp_mode(dockerfile: str) -> str:
+    """The mode of the task volume Fargate mounts at /tmp. ECS copies what the image has at a path the
+    Dockerfile declares a VOLUME, permissions included, into the volume; otherwise the volume is owned by
+    root with mode 0755 (ECS developer guide, "Bind mounts")."""
+    if not re.search(r'^VOLUME \["/tmp"\]$', dockerfile, re.MULTILINE):
+        return "0755"
+    chmod = re.search(r"^RUN chmod (\d+) /tmp$", dockerfile, re.MULTILINE)
+    return chmod[1] if chmod else "1777"  # the python base image's own /tmp
+
+
+def fargate_sandbox(project: Path, python: str) -> list[str]:
+    """A command prefix that gives a process what the task definition gives the container: a read-only root
+    filesystem, /tmp mounted as Fargate mounts the task volume, and the app's unprivileged uid."""
+    bwrap = find_tool("bwrap", "make system-deps (apt-get install bubblewrap)")
+    if os.geteuid() != 0:
+        missing("root", "the sandbox mounts as root and then drops to uid 10001, as ECS starts the container")
+    # The interpreter, the environment and the project, which live under /root and /tmp here, are put back
+    # read-only into the fresh /root and /tmp, with directories the app user may traverse on the way.
+    readable = sorted({Path(python).parents[1], Path(python).resolve().parents[1], project})
+    layers = sorted({ancestor for path in readable for ancestor in path.parents
+                     if len(ancestor.parts) > 2 and ancestor.parts[1] in ("root", "tmp")}, key=lambda p: len(p.parts))
+    directories = [argument for path in layers for argument in ("--perms", "0755", "--dir", str(path))]
+    binds = [argument for path in readable for argument in ("--ro-bind", str(path), str(path))]
+    mode = fargate_tmp_mode((project / "Dockerfile").read_text())
+    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--tmpfs", "/root",
+            "--perms", mode, "--tmpfs", "/tmp", *directories, *binds, "--chdir", str(project), "--die-with-parent",
+            "--", "setpriv", f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
+
+
+def test_the_app_can_write_to_tmp_and_nowhere_else_as_on_fargate(default_project, rendered_python, record_property):
+    sandbox = fargate_sandbox(default_project, rendered_python)
+    found = json.loads(run([*sandbox, rendered_python, "-c", WRITE_PROBE], cwd=default_project).stdout)
+    assert found.pop("uid") == APP_UID
+    assert found.pop("tmp") == len(b"scratch"), "the app user must be able to write to /tmp"
+    assert set(found.values()) <= {"Read-only file system", "Permission denied"}, found
+    port = free_port()
+    with Server([*sandbox, *container_command(default_project, rendered_python)], default_project, port) as server:
+        assert http_get(port, "/health") == 200
+    record_property("summary", f"app as uid {APP_UID} on a read-only root with only /tmp writable: "
+                               f"first 200 after {server.started_in:.2f} s")

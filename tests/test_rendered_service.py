@@ -20,7 +20,7 @@ def test_hadolint_passes(project, hadolint):
 
 def test_dockerfile_matches_the_inputs(project, answers):
     dockerfile = (project / "Dockerfile").read_text()
-    assert f"ARG PYTHON_VERSION={answers['python_version']}" in dockerfile
+    assert dockerfile.count(f"FROM python:{answers['python_version']}-slim") == 2  # literal: Dependabot reads it
     assert f"APP_PORT={answers['container_port']}" in dockerfile
     assert re.search(r"^USER 10001:10001$", dockerfile, re.MULTILINE)
     assert re.search(r'^CMD \["python", "-m", "app"\]$', dockerfile, re.MULTILINE)

@@ -78,8 +78,7 @@ def test_jobs_run_in_order_lint_first(project):
         "terraform-emulated": ["lint"],
         "plan": ["terraform-checks", "terraform-emulated", "test"],
         "fork-notice": ["terraform-checks", "terraform-emulated", "test"],
-        "apply": ["plan"],
-        "deploy": ["apply", "plan"],
+        "release": ["plan"],
     }
 
 
@@ -87,7 +86,7 @@ def test_permissions_are_minimal_per_job(project):
     workflow = load_workflow(project)
     assert workflow["permissions"] == {}
     granted = {name: job["permissions"] for name, job in workflow["jobs"].items()}
-    assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {"plan", "apply", "deploy"}
+    assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {"plan", "release"}
     assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan"}
     assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests")
                for perms in granted.values() for key, value in perms.items())
@@ -102,30 +101,50 @@ def test_plan_runs_on_pull_requests_and_apply_only_on_main(project):
     jobs = load_workflow(project)["jobs"]
     assert "github.event.pull_request.head.repo.full_name == github.repository" in jobs["plan"]["if"]
     assert "github.event.pull_request.head.repo.full_name != github.repository" in jobs["fork-notice"]["if"]
-    for name in ("apply", "deploy"):
-        assert "github.event_name == 'push'" in jobs[name]["if"]
-        assert "github.ref == 'refs/heads/main'" in jobs[name]["if"]
-        environment = jobs[name]["environment"]
-        assert (environment if isinstance(environment, str) else environment["name"]) == "production"
+    release = jobs["release"]
+    assert "github.event_name == 'push'" in release["if"] and "github.ref == 'refs/heads/main'" in release["if"]
+    # One job in the protected environment: a release needs one approval, not one per job.
+    assert [name for name, job in jobs.items() if "environment" in job] == ["release"]
+    assert release["environment"]["name"] == "production"
 
 
-def test_state_jobs_never_cancel_in_progress(project):
-    jobs = load_workflow(project)["jobs"]
-    for name in ("apply", "deploy"):
-        assert jobs[name]["concurrency"]["cancel-in-progress"] is False
+def test_main_never_cancels_a_release_and_says_the_newest_pending_run_wins(project):
+    workflow = load_workflow(project)
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    assert "queue" not in workflow["concurrency"]  # one pending run per group: the newest push wins
+    comment = (project / WORKFLOW).read_text().split("concurrency:")[0].rsplit("\n\n", 1)[-1]
+    assert "replaced by a newer push" in comment and "in order" not in comment
 
 
-def test_plan_is_saved_kept_one_day_and_applied_as_is(project):
+def test_plan_is_saved_kept_one_day_replaced_on_rerun_and_applied_as_is(project):
     jobs = load_workflow(project)["jobs"]
     (upload,) = steps_using(jobs["plan"], "actions/upload-artifact")
     assert upload["with"]["retention-days"] == 1
+    assert upload["with"]["overwrite"] is True, "Re-run all jobs must be able to upload the new plan"
     assert "terraform/tfplan" in upload["with"]["path"]
     assert "terraform/.terraform.lock.hcl" in upload["with"]["path"] and upload["with"]["include-hidden-files"]
-    (download,) = steps_using(jobs["apply"], "actions/download-artifact")
+    text = (project / WORKFLOW).read_text()
+    assert "for the apply job only" not in text and "anyone who can read this" in text
+    (download,) = steps_using(jobs["release"], "actions/download-artifact")
     assert download["with"]["name"] == upload["with"]["name"]
-    assert any(step.get("run", "").endswith("apply -auto-approve tfplan") for step in jobs["apply"]["steps"])
+    assert any("scripts/terraform-apply.sh terraform" in step.get("run", "") for step in jobs["release"]["steps"])
+    assert "apply -input=false -auto-approve tfplan" in (project / "scripts/terraform-apply.sh").read_text()
     plan_script = (project / "scripts/terraform-plan.sh").read_text()
     assert "-lock=false" in plan_script and "-out=tfplan" in plan_script
+
+
+def test_the_plan_comment_names_the_commit_the_reviewer_sees(project):
+    (step,) = [step for step in load_workflow(project)["jobs"]["plan"]["steps"] if step.get("id") == "plan"]
+    assert step["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha || github.sha }}"
+    assert "${HEAD_SHA:-" in (project / "scripts/terraform-plan.sh").read_text()
+
+
+def test_the_release_pushes_before_it_applies_and_deploys_after(project):
+    steps = load_workflow(project)["jobs"]["release"]["steps"]
+    order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in (
+        "build-and-push.sh", "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
+        "amazon-ecs-deploy-task-definition", "verify-deployment.sh")]
+    assert order == sorted(order)
 
 
 def test_plan_comment_is_updated_by_marker_and_truncated(project):
@@ -145,7 +164,7 @@ def test_terraform_wrapper_is_off(project):
 
 
 def test_image_is_tagged_with_the_commit_sha(project):
-    deploy = load_workflow(project)["jobs"]["deploy"]
+    deploy = load_workflow(project)["jobs"]["release"]
     build = next(step for step in deploy["steps"] if "build-and-push.sh" in step.get("run", ""))
     assert build["env"]["IMAGE"].endswith(":${{ github.sha }}")
     (render,) = steps_using(deploy, "aws-actions/amazon-ecs-render-task-definition")
@@ -153,28 +172,28 @@ def test_image_is_tagged_with_the_commit_sha(project):
     assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
 
 
-def test_deploy_waits_for_stability_and_fails_on_rollback(project):
-    deploy = load_workflow(project)["jobs"]["deploy"]
+def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project):
+    deploy = load_workflow(project)["jobs"]["release"]
     (step,) = steps_using(deploy, "aws-actions/amazon-ecs-deploy-task-definition")
-    assert step["with"]["wait-for-service-stability"] is True
-    version = re.search(r"amazon-ecs-deploy-task-definition@[0-9a-f]{40} # v(\d+)\.(\d+)\.(\d+)",
-                        (project / WORKFLOW).read_text())
-    assert tuple(map(int, version.groups())) >= (2, 6, 2), "versions before 2.6.2 report a rollback as success"
+    # The action's own wait needs every task running: a failing first release would sit out its timeout.
+    assert step["with"]["wait-for-service-stability"] is False
     verify = deploy["steps"][-1]
     assert verify["run"].startswith("scripts/verify-deployment.sh")
+    wait = int(shlex.split(verify["run"])[-1])
     (credentials,) = steps_using(deploy, "aws-actions/configure-aws-credentials")
-    assert credentials["with"]["role-duration-seconds"] > step["with"]["wait-for-minutes"] * 60 + 15 * 60
+    assert credentials["with"]["role-duration-seconds"] > wait + 20 * 60  # the build, push and apply too
 
 
 def test_aws_jobs_explain_a_missing_bootstrap(project):
     jobs = load_workflow(project)["jobs"]
-    for name in ("plan", "apply", "deploy"):
+    for name in ("plan", "release"):
         steps = jobs[name]["steps"]
         index = next(i for i, step in enumerate(steps) if step.get("id") == "aws")
         hint = steps[index + 1]
         assert hint["if"] == "failure() && steps.aws.outcome == 'failure'"
         assert "BOOTSTRAP_HINT" in hint["run"]
-    assert "make bootstrap" in load_workflow(project)["env"]["BOOTSTRAP_HINT"]
+    hint = load_workflow(project)["env"]["BOOTSTRAP_HINT"]
+    assert "make bootstrap" in hint and "repo:OWNER@ID/REPO@ID" in hint and "trusted_subjects" in hint
 
 
 def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answers):
@@ -189,7 +208,7 @@ def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answ
 
 
 def test_deploy_runner_matches_the_cpu_architecture(project, answers):
-    runner = load_workflow(project)["jobs"]["deploy"]["runs-on"]
+    runner = load_workflow(project)["jobs"]["release"]["runs-on"]
     assert runner == ("ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04")
 
 
@@ -215,8 +234,21 @@ def test_actions_pinned_checkout_without_credentials_no_event_in_scripts(project
 
 def test_jobs_that_publish_use_no_cache(project):
     jobs = load_workflow(project)["jobs"]
-    for name in ("apply", "deploy"):
-        assert not [step for step in jobs[name]["steps"] if "cache" in step.get("with", {})]
+    assert not [step for step in jobs["release"]["steps"] if "cache" in step.get("with", {})]
+
+
+def test_every_python_version_follows_the_dockerfile(project, answers):
+    """Dependabot updates the base image; CI reads its Python version from it, never from a copy."""
+    text = (project / WORKFLOW).read_text()
+    assert "PYTHON_VERSION" not in text and "ARG PYTHON_VERSION" not in (project / "Dockerfile").read_text()
+    lint = load_workflow(project)["jobs"]["lint"]
+    extract = next(step["run"] for step in lint["steps"] if step.get("id") == "python")
+    command = extract.split("$(", 1)[1].rsplit(")", 1)[0]
+    version = run(["bash", "-c", command], cwd=project).stdout.strip()
+    assert version == answers["python_version"]
+    for job in load_workflow(project)["jobs"].values():
+        for step in steps_using(job, "actions/setup-python"):
+            assert step["with"]["python-version"] == "${{ steps.python.outputs.version }}"
 
 
 def test_dependabot_covers_every_ecosystem_with_a_cooldown(project):
@@ -241,6 +273,7 @@ def test_template_ci_runs_the_readme_command(actionlint, zizmor):
 
 
 @pytest.mark.parametrize("command", ["make -n tf-validate", "make -n tf-test", "make -n tf-emulated",
-                                     "make -n bootstrap", "make -n destroy"])
+                                     "make -n bootstrap", "make -n bootstrap-state-to-s3", "make -n destroy",
+                                     "make -n tf-lock"])
 def test_make_targets_the_workflow_calls_exist(project, command):
     run(shlex.split(command), cwd=project)

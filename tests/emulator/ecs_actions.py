@@ -6,11 +6,10 @@ makes the same AWS calls with the same parameters, read from their source at tho
 - aws-actions/amazon-ecs-render-task-definition v1.9.0 (138c24f): `DescribeTaskDefinition` with
   `include: ["TAGS"]`, drops the read-only attributes, sets the container's image and merges the
   environment variables by name; everything else (secrets, tags, runtime platform, volumes) is kept.
-- aws-actions/amazon-ecs-deploy-task-definition v2.6.3 (c465972): `RegisterTaskDefinition` with the
-  rendered document (empty values dropped), `DescribeServices`, `UpdateService` (taskDefinition,
-  forceNewDeployment false, volumeConfigurations []), the `services-stable` waiter polling
-  `DescribeServices`, then one more `DescribeServices` that fails on a `FAILED` rollout or a deployment
-  the circuit breaker removed. Any other rollout state passes, IN_PROGRESS included.
+- aws-actions/amazon-ecs-deploy-task-definition v2.6.3 (c465972), with wait-for-service-stability
+  false as the workflow uses it: `RegisterTaskDefinition` with the rendered document (empty values
+  dropped), `DescribeServices`, `UpdateService` (taskDefinition, forceNewDeployment false,
+  volumeConfigurations []). The workflow then waits with scripts/verify-deployment.sh.
 - aws-actions/amazon-ecr-login v2.1.7 (03f1aad): `GetAuthorizationToken` with no registry IDs.
 
 The image itself is not built (there is no Docker engine here): `push_image` records a manifest for the
@@ -21,13 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take (both actions drop them).
 IGNORED_TASK_DEFINITION_ATTRIBUTES = ("compatibilities", "taskDefinitionArn", "requiresAttributes", "revision",
                                       "status", "registeredAt", "deregisteredAt", "registeredBy")
-STABILITY_POLL_SECONDS = 0.2  # the action polls every 15 s or more; the emulator answers at once
-STABILITY_POLLS = 50
 
 
 class DeployFailed(Exception):
@@ -79,8 +75,8 @@ def without_empty_values(value):
 
 
 def deploy_task_definition(ecs, document: dict, cluster: str, service: str) -> str:
-    """amazon-ecs-deploy-task-definition with wait-for-service-stability: the new revision's ARN, or
-    DeployFailed with the action's message."""
+    """amazon-ecs-deploy-task-definition without its stability wait: the new revision's ARN, or DeployFailed
+    with the action's message."""
     registered = ecs.register_task_definition(**without_empty_values(document))["taskDefinition"]["taskDefinitionArn"]
     described = ecs.describe_services(cluster=cluster, services=[service])
     if described.get("failures"):
@@ -88,33 +84,6 @@ def deploy_task_definition(ecs, document: dict, cluster: str, service: str) -> s
         raise DeployFailed(f"{failure['arn']} is {failure['reason']}")
     if described["services"][0]["status"] != "ACTIVE":
         raise DeployFailed(f"Service is {described['services'][0]['status']}")
-    before = primary(described["services"][0])["id"]
-    updated = ecs.update_service(cluster=cluster, service=service, taskDefinition=registered,
-                                 forceNewDeployment=False, volumeConfigurations=[])
-    after = primary(updated["service"])["id"]
-    wait_until_stable(ecs, cluster, service)
-    if after != before:
-        deployments = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["deployments"]
-        deployment = next((item for item in deployments if item["id"] == after), None)
-        if deployment is None:
-            raise DeployFailed(f"Deployment {after} not found after stabilization. The deployment was likely "
-                               "rolled back by the deployment circuit breaker.")
-        if deployment.get("rolloutState") == "FAILED":
-            raise DeployFailed(f"Deployment {after} FAILED: {deployment.get('rolloutStateReason') or 'unknown reason'}")
+    ecs.update_service(cluster=cluster, service=service, taskDefinition=registered, forceNewDeployment=False,
+                       volumeConfigurations=[])
     return registered
-
-
-def primary(service: dict) -> dict:
-    return next(item for item in service["deployments"] if item["status"] == "PRIMARY")
-
-
-def wait_until_stable(ecs, cluster: str, service: str) -> None:
-    """The SDK's services-stable waiter: one deployment left and as many tasks running as desired."""
-    for _ in range(STABILITY_POLLS):
-        found = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
-        if found["status"] in ("DRAINING", "INACTIVE"):
-            raise DeployFailed(f"Waiter ServicesStable failed: service is {found['status']}")
-        if len(found["deployments"]) == 1 and found["runningCount"] == found["desiredCount"]:
-            return
-        time.sleep(STABILITY_POLL_SECONDS)
-    raise DeployFailed("Waiter has timed out")

@@ -1,12 +1,13 @@
 """The whole life of a rendered project in the emulated account, in the order a new user lives it:
 
-1. `make bootstrap` as an administrator (its gh asked for the IDs of a repository created today);
+1. `make bootstrap` as an administrator (its gh asked for the IDs of a repository created today), and,
+   for one render, `make bootstrap-state-to-s3` then `make bootstrap` again;
 2. the plan job on main, signed in to the plan role, with the workflow's own plan script;
-3. the apply job: a fresh checkout, the saved plan, the deploy role;
-4. the deploy job: stack outputs, push, render and deploy a new task definition revision, verify;
-5. the plan job again: it must find nothing to change;
-6. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
-7. the runbook's teardown with the deploy role.
+3. the release job with the deploy role: push the image, tag it `initial`, apply the saved plan (the
+   service is created on that image), deploy a new task definition revision, wait for the rollout;
+4. the plan job again: it must find nothing to change;
+5. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
+6. `make destroy` with the deploy role.
 
 A step that fails stops the ones after it; `Lifecycle.failure` says which and why, and everything the
 steps did until then stays available to the tests (the recording, the outputs, the plans).
@@ -50,14 +51,13 @@ def add_zone(tfvars: Path, zone: str) -> None:
     tfvars.write_text("\n".join(lines) + "\n")
 
 
-def run(pipeline: Pipeline, zone_to_add: str) -> Lifecycle:
+def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False) -> Lifecycle:
     lifecycle = Lifecycle(pipeline)
     try:
-        lifecycle.bootstrap_outputs = pipeline.bootstrap()
+        lifecycle.bootstrap_outputs = pipeline.bootstrap(move_bootstrap_state)
         planned = pipeline.plan("plan-main", "ref:refs/heads/main")
         lifecycle.first_plan = pipeline.planned_actions(planned)
-        pipeline.apply(planned)
-        lifecycle.deployed = pipeline.deploy(IMAGE_TAG)
+        lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG)
         again = pipeline.plan("plan-again", "ref:refs/heads/main")
         lifecycle.second_plan_changes = pipeline.plan_changes(again)
         lifecycle.second_plan = pipeline.planned_actions(again)

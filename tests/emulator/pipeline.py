@@ -154,10 +154,18 @@ class Pipeline:
 
     # --- the release path -----------------------------------------------------------------------------
 
-    def bootstrap(self) -> dict:
-        """`make bootstrap` as the runbook says, with an administrator's credentials; its outputs."""
+    def bootstrap(self, move_state_to_bucket: bool = False) -> dict:
+        """`make bootstrap` as the runbook says, with an administrator's credentials; its outputs. With
+        move_state_to_bucket, then `make bootstrap-state-to-s3` and `make bootstrap` once more, which
+        must find nothing to change."""
         with self.step("bootstrap (make bootstrap, administrator)", "administrator"):
             self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
+            if move_state_to_bucket:
+                self.run(["make", "bootstrap-state-to-s3"], ADMINISTRATOR)
+                again = self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
+                if "0 added, 0 changed, 0 destroyed" not in again.stdout and "No changes" not in again.stdout:
+                    raise StepFailed("make bootstrap after moving its state changed something:\n"
+                                     + ANSI.sub("", again.stdout)[-4000:] + ANSI.sub("", again.stderr)[-2000:])
             outputs = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR)
         return {name: value["value"] for name, value in json.loads(outputs.stdout).items()}
 
@@ -182,35 +190,39 @@ class Pipeline:
                 for change in json.loads(shown.stdout).get("resource_changes", [])
                 if change["change"]["actions"] != ["no-op"]}
 
-    def apply(self, planned: Path) -> Path:
-        """The apply job: a fresh checkout, the plan artifact (tfplan and the lock file), the deploy role."""
-        directory = self.checkout("apply")
-        for name in ("tfplan", ".terraform.lock.hcl"):
-            shutil.copy2(planned / "terraform" / name, directory / "terraform" / name)
-        with self.step("apply the saved plan (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "apply")
-            self.init(directory, credentials)
-            self.terraform_cmd(directory, "apply", "-auto-approve", "tfplan", credentials=credentials)
-        return directory
-
-    def deploy(self, image_tag: str) -> dict[str, str]:
-        """The deploy job with the deploy role: stack outputs, ECR login and push, render, deploy, verify."""
-        directory = self.checkout("deploy")
-        with self.step(f"deploy {image_tag[:12]} (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "deploy")
-            outputs = self.run(["scripts/stack-outputs.sh", "terraform"], credentials, cwd=directory)
-            stack = dict(line.split("=", 1) for line in outputs.stdout.splitlines() if "=" in line)
+    def release_job(self, planned: Path, image_tag: str) -> dict[str, str]:
+        """The release job with the deploy role, step by step as ci-cd.yml runs it: push the commit's image
+        (docker push stands in as PutImage), tag the first image `initial`, apply the saved plan when the
+        plan job found changes, read the stack's outputs, render and register the revision, start the
+        rollout, and wait for it with scripts/verify-deployment.sh."""
+        directory = self.checkout("release")
+        changes = self.plan_changes(planned)
+        if changes:
+            for name in ("tfplan", ".terraform.lock.hcl"):
+                shutil.copy2(planned / "terraform" / name, directory / "terraform" / name)
+        with self.step(f"release {image_tag[:12]} (deploy role)", "deploy"):
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "release")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
-            ecs_actions.ecr_login(ecr)
-            ecs_actions.push_image(ecr, stack["ecr_repository_url"].split("/", 1)[1], image_tag)
-            image = f"{stack['ecr_repository_url']}:{image_tag}"
+            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
+            repository = self.answers["project_slug"]
+            ecs_actions.push_image(ecr, repository, image_tag)
+            self.run(["scripts/tag-initial-image.sh", repository, image_tag], credentials, cwd=directory)
+            if changes:
+                self.init(directory, credentials)
+                self.run(["scripts/terraform-apply.sh", "terraform"], credentials, cwd=directory)
+            outputs = self.run(["scripts/stack-outputs.sh", "terraform"], credentials, cwd=directory)
+            stack = dict(line.split("=", 1) for line in outputs.stdout.splitlines() if "=" in line)
+            first = self.account.client("ecs", ADMINISTRATOR, self.region).describe_services(
+                cluster=stack["cluster_name"], services=[stack["service_name"]])["services"][0]["deployments"]
+            image = f"{registry}/{repository}:{image_tag}"
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
-            self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision],
-                     credentials, cwd=directory)
-        return {**stack, "revision": revision}
+            self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision, "120"],
+                     credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"})
+        return {**stack, "revision": revision, "image": image, "deployments_before_release": json.dumps(
+            first, default=str)}
 
     def destroy(self) -> None:
         """`make destroy`, the runbook's teardown, with the deploy role (answering its prompts with yes)."""

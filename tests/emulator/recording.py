@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 # Request headers worth keeping: signing, routing and the ones S3 and JSON protocols carry parameters in.
 KEPT_HEADERS = ("authorization", "x-amz-target", "content-type", "x-amz-security-token", "host",
                 "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "if-none-match",
-                "smithy-protocol")
+                "smithy-protocol", "x-amz-account-id")
 
 
 class Recorder:
@@ -48,7 +48,8 @@ class Recorder:
         if not path.startswith("/moto-api"):
             self.write({
                 "method": environ["REQUEST_METHOD"],
-                "path": environ.get("RAW_URI", path).split("?")[0],
+                # A request that came through HTTP_PROXY names its whole URL: keep the path only.
+                "path": urlsplit(environ.get("RAW_URI", path)).path or path,
                 "query": environ.get("QUERY_STRING", ""),
                 "headers": {name: environ[key] for name in KEPT_HEADERS
                             if (key := "HTTP_" + name.upper().replace("-", "_")) in environ or

@@ -102,12 +102,20 @@ class AccountState:
         self.key_policies: dict[str, dict] = {}
         self.bucket_policies: dict[str, dict] = {}
         self.bucket_keys: dict[str, str] = {}  # bucket -> default SSE-KMS key ARN
+        self.object_keys: dict[str, str | None] = {}  # bucket/key -> the KMS key the object is encrypted with
         self.trust_policies: dict[str, dict] = {}
         self.scalable_targets: dict[str, str] = {}  # resource id -> scalable target ARN
         self.task_roles: dict[str, tuple[str, ...]] = {}
 
     def key_arn(self, key: str) -> str:
         return self.kms_keys.get(key, key)
+
+    def object_key(self, bucket: str, params: dict) -> str | None:
+        """The KMS key a PutObject encrypts with: the one it names, none for SSE-S3, else the bucket's."""
+        encryption = params.get("ServerSideEncryption")
+        if encryption == "aws:kms":
+            return self.key_arn(params.get("SSEKMSKeyId") or "") or self.bucket_keys.get(bucket)
+        return None if encryption else self.bucket_keys.get(bucket)
 
 
 class Model:
@@ -219,12 +227,14 @@ class Model:
         if key is None:
             return [Authorization(action, bucket_arn, resource_policy=policy)]
         result = [Authorization(action, f"{bucket_arn}/{key}", resource_policy=policy)]
-        key_arn = self.state.bucket_keys.get(bucket)
-        kms_action = {"PutObject": "kms:GenerateDataKey", "GetObject": "kms:Decrypt"}.get(call.operation)
-        if key_arn and kms_action:
+        if call.operation == "PutObject":
+            key_arn, kms_action = self.state.object_key(bucket, call.params), "kms:GenerateDataKey"
+        else:
+            key_arn, kms_action = self.state.object_keys.get(f"{bucket}/{key}"), "kms:Decrypt"
+        if key_arn and call.operation in ("PutObject", "GetObject"):
             result.append(Authorization(kms_action, key_arn, {"kms:ViaService": f"s3.{call.region}.amazonaws.com"},
                                         self.state.key_policies.get(key_arn),
-                                        why="S3 uses the bucket's KMS key on the caller's behalf"))
+                                        why="S3 uses the object's KMS key on the caller's behalf"))
         return result
 
 
@@ -656,8 +666,14 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         model.state.scalable_targets[call.params["ResourceId"]] = call.response.get("ScalableTargetARN")
         remember_tags(model, call.response.get("ScalableTargetARN"), tag_list(call.params.get("Tags")))
 
+    def put_object(model: Model, call: Call) -> None:
+        bucket = call.params["Bucket"]
+        model.state.object_keys[f"{bucket}/{call.params['Key']}"] = model.state.object_key(bucket, call.params)
+
     first = lambda items, key: (items or [{}])[0].get(key)  # noqa: E731
+
     table = {
+        ("s3", "PutObject"): put_object,
         ("kms", "CreateKey"): create_key,
         ("kms", "CreateAlias"): create_alias,
         ("kms", "PutKeyPolicy"): put_key_policy,

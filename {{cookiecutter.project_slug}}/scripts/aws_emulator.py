@@ -209,6 +209,62 @@ def finish_deployment(backend: Any, service: Any) -> None:
                                              f"{previous['taskDefinition']}: deployment circuit breaker tripped."})
 
 
+def s3_tags_on_create() -> None:
+    """moto's CreateBucket drops the tags sent in CreateBucketConfiguration (how the provider tags a new
+    bucket), so the bucket reads back untagged and every plan wants to tag it again."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    put_bucket = S3Response._bucket_response_put
+
+    def bucket_response_put(self: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        answer = put_bucket(self, request, bucket_name, querystring)
+        if not querystring and self.body and b"<Tags>" in (self.body if isinstance(self.body, bytes) else b""):
+            tags = (xmltodict.parse(self.body).get("CreateBucketConfiguration") or {}).get("Tags") or {}
+            found = tags.get("Tag", [])
+            found = [found] if isinstance(found, dict) else found
+            self.backend.put_bucket_tagging(bucket_name, {tag["Key"]: tag.get("Value") or "" for tag in found})
+        return answer
+
+    S3Response._bucket_response_put = bucket_response_put
+
+
+def logs_query_definitions() -> None:
+    """moto has no CloudWatch Logs Insights saved queries (PutQueryDefinition, DescribeQueryDefinitions,
+    DeleteQueryDefinition): they are kept per account and region as the API describes them."""
+    import json
+    import time
+    import uuid
+
+    from moto.logs.responses import LogsResponse
+
+    def saved(self: Any) -> dict[str, dict]:
+        if not hasattr(self.logs_backend, "emulator_query_definitions"):
+            self.logs_backend.emulator_query_definitions = {}
+        return self.logs_backend.emulator_query_definitions
+
+    def put_query_definition(self: Any) -> str:
+        identifier = self._get_param("queryDefinitionId") or str(uuid.uuid4())
+        saved(self)[identifier] = {
+            "queryDefinitionId": identifier, "name": self._get_param("name"),
+            "queryString": self._get_param("queryString"), "logGroupNames": self._get_param("logGroupNames") or [],
+            "lastModified": int(time.time() * 1000),
+        }
+        return json.dumps({"queryDefinitionId": identifier})
+
+    def describe_query_definitions(self: Any) -> str:
+        prefix = self._get_param("queryDefinitionNamePrefix") or ""
+        found = [item for item in saved(self).values() if item["name"].startswith(prefix)]
+        return json.dumps({"queryDefinitions": found})
+
+    def delete_query_definition(self: Any) -> str:
+        return json.dumps({"success": saved(self).pop(self._get_param("queryDefinitionId"), None) is not None})
+
+    LogsResponse.put_query_definition = put_query_definition
+    LogsResponse.describe_query_definitions = describe_query_definitions
+    LogsResponse.delete_query_definition = delete_query_definition
+
+
 def certificates_from_another_account() -> None:
     """moto refuses an HTTPS listener whose certificate is not in its own ACM. The certificate a stack
     names was requested in the user's real account and can never be in the emulated one, so listeners
@@ -253,6 +309,8 @@ GAPS: tuple[Callable[[], None], ...] = (
     ecs_service_keeps_its_settings,
     ecs_rollouts,
     certificates_from_another_account,
+    s3_tags_on_create,
+    logs_query_definitions,
     security_group_rule_descriptions,
     s3_bucket_policy_conditions,
 )

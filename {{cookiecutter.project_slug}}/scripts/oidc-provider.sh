@@ -25,7 +25,15 @@ case ${1:-auto} in
   *) echo "oidc-provider: OIDC_PROVIDER='$1' is not one of auto, yes, no." >&2; exit 64 ;;
 esac
 
-if "$terraform" -chdir="$stack" state list 2>/dev/null | grep -qxF 'aws_iam_openid_connect_provider.github[0]'; then
+# What this stack manages decides first: a provider it created must never be given up (that would delete
+# it). Not being able to read the state is therefore an error, never a "no".
+if ! managed=$("$terraform" -chdir="$stack" state list 2>&1) && [[ "$managed" != *"No state file was found"* ]]; then
+  echo "oidc-provider: cannot read the bootstrap stack's state, so cannot tell whether it manages the provider:" >&2
+  printf 'oidc-provider:   %s\n' "$managed" >&2
+  echo "oidc-provider: fix that (credentials, 'terraform init'), or run 'make bootstrap OIDC_PROVIDER=yes|no'." >&2
+  exit 1
+fi
+if grep -qxF 'aws_iam_openid_connect_provider.github[0]' <<<"$managed"; then
   decide true "this stack created the GitHub OIDC provider; it keeps managing it"
   exit 0
 fi

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Prints the Terraform outputs the deploy needs as name=value lines (for GITHUB_OUTPUT).
+# Prints the Terraform outputs the release needs as name=value lines (for GITHUB_OUTPUT).
 #
 #   scripts/stack-outputs.sh DIR >> "$GITHUB_OUTPUT"
+#
+# Reads `terraform output -json`: Terraform before 1.15.2 prints warnings (such as the deprecation of the
+# S3 backend's dynamodb_table) on stdout ahead of the JSON, so only the JSON document is parsed.
 set -euo pipefail
 
 dir=${1:?usage: $0 DIR}
+names=(service_url cluster_name service_name container_name task_definition_arn)
+
 terraform -chdir="$dir" init -input=false -backend-config=backend.hcl >&2
-for name in service_url ecr_repository_url cluster_name service_name container_name task_definition_arn; do
-  value=$(terraform -chdir="$dir" output -raw "$name") || {
-    echo "::error title=Missing Terraform output::$name is not in the state; has 'terraform apply' run?" >&2
+raw=$(terraform -chdir="$dir" output -json) || {
+  echo "::error title=Reading Terraform outputs failed::terraform output failed in $dir (see above)" >&2
+  exit 1
+}
+json=$(sed -n '/^{/,$p' <<<"$raw")
+for name in "${names[@]}"; do
+  value=$(jq -er --arg name "$name" '.[$name].value | select(type == "string")' <<<"$json" 2>/dev/null) || {
+    echo "::error title=Missing Terraform output::$name is not in the state of $dir; has 'terraform apply' run?" >&2
     exit 1
   }
   printf '%s=%s\n' "$name" "$value"

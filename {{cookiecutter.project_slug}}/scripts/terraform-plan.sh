@@ -35,7 +35,7 @@ excerpt() { head -c "$1" "$dir/plan.txt" | iconv -c -f UTF-8 -t UTF-8; }
 
 {
   echo "$marker"
-  echo "### Terraform plan for \`${GITHUB_SHA:-local}\`"
+  echo "### Terraform plan for \`${HEAD_SHA:-${GITHUB_SHA:-local}}\`"
   echo
   echo "**${headline:-No summary line found}**"
   echo

@@ -1,31 +1,61 @@
 #!/usr/bin/env bash
-# Fails unless the ECS service's primary deployment runs the given task definition and completed.
+# Waits for the ECS deployment of a task definition revision to end, and says plainly how it ended.
 #
-#   scripts/verify-deployment.sh CLUSTER SERVICE TASK_DEFINITION_ARN
+#   scripts/verify-deployment.sh CLUSTER SERVICE TASK_DEFINITION_ARN [TIMEOUT_SECONDS]
 #
-# The deploy step already waits for stability and fails on a circuit-breaker rollback; this check
-# says plainly what is running, so a rolled-back release can never pass as deployed.
+# ECS reports a deployment IN_PROGRESS until its tasks are healthy and the old ones have drained, which
+# can be after a stability wait returns. This polls every VERIFY_INTERVAL seconds (15) until the
+# deployment of TASK_DEFINITION_ARN is COMPLETED (exit 0), or it FAILED, was rolled back, or
+# TIMEOUT_SECONDS (1200) passed (exit 1, with an ::error annotation saying what to do). A failing `aws`
+# call is reported as such (exit 2).
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-  echo "usage: $0 CLUSTER SERVICE TASK_DEFINITION_ARN" >&2
+if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+  echo "usage: $0 CLUSTER SERVICE TASK_DEFINITION_ARN [TIMEOUT_SECONDS]" >&2
   exit 64
 fi
-cluster=$1 service=$2 expected=$3
+cluster=$1 service=$2 expected=$3 timeout=${4:-1200}
+interval=${VERIFY_INTERVAL:-15}
+revision=${expected##*/}
+runbook="docs/runbook.md#a-deploy-failed"
 
-# shellcheck disable=SC2016 # the backticks are JMESPath literals, not command substitution
-read -r running rollout reason < <(
-  aws ecs describe-services --cluster "$cluster" --services "$service" \
-    --query 'services[0].deployments[?status==`PRIMARY`] | [0].[taskDefinition, rolloutState, rolloutStateReason]' \
-    --output text
-)
+error() {
+  printf '::error title=%s::%s\n' "$1" "$2" >&2
+  exit "${3:-1}"
+}
 
-if [ "$running" != "$expected" ]; then
-  echo "::error title=Deployment rolled back::$service runs $running, not $expected. The new tasks failed their health checks and ECS kept the previous version; see the stopped tasks and /ecs logs (docs/runbook.md#a-deploy-failed)." >&2
-  exit 1
-fi
-if [ "$rollout" != "COMPLETED" ]; then
-  echo "::error title=Deployment not completed::$service primary deployment is $rollout: $reason" >&2
-  exit 1
-fi
-echo "$service runs $expected (rollout $rollout)"
+# One line per deployment: status, task definition, rollout state, reason (tab-separated).
+deployments() {
+  local output
+  # shellcheck disable=SC2016 # the backticks are JMESPath literals, not command substitution
+  if ! output=$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+    --query 'services[0].deployments[].[status, taskDefinition, rolloutState, rolloutStateReason]' \
+    --output text 2>&1); then
+    error "AWS call failed" "aws ecs describe-services --cluster $cluster --services $service failed: ${output//$'\n'/ }" 2
+  fi
+  printf '%s\n' "$output"
+}
+
+started=$SECONDS
+while :; do
+  lines=$(deployments)
+  primary=$(awk -F'\t' '$1 == "PRIMARY" {print $2}' <<<"$lines")
+  mine=$(awk -F'\t' -v td="$expected" '$2 == td {print $1 "\t" $3 "\t" $4; exit}' <<<"$lines")
+  IFS=$'\t' read -r status state reason <<<"$mine"
+  if [ -z "$mine" ] || { [ "$status" != PRIMARY ] && [ -n "$primary" ]; }; then
+    error "Deployment rolled back" "$service runs ${primary##*/}, not $revision: ECS's circuit breaker stopped $revision and returned to the previous version, which is serving. Find why its tasks failed (stopped tasks, /ecs logs: $runbook), fix, and push again."
+  fi
+  case $state in
+    COMPLETED)
+      echo "$service runs $revision: deployment COMPLETED after $((SECONDS - started)) s"
+      exit 0 ;;
+    FAILED)
+      error "Deployment failed" "$service could not start $revision (${reason:-no reason given}) and has no earlier completed version to return to, so no task is serving. Read the stopped tasks' reasons and the /ecs logs ($runbook), fix the image or its settings, and push again."
+      ;;
+  esac
+  if [ $((SECONDS - started)) -ge "$timeout" ]; then
+    error "Deployment not finished" "$service deployment of $revision is still ${state:-IN_PROGRESS} after ${timeout} s. ECS may still complete or roll it back; check 'aws ecs describe-services' and the service's events ($runbook)."
+  fi
+  echo "$service: $revision ${state:-IN_PROGRESS}, waiting ($((SECONDS - started)) s of ${timeout} s)"
+  sleep "$interval"
+done

@@ -3,6 +3,8 @@ bucket  = "{{ cookiecutter.tf_state_bucket }}"
 key     = "{{ cookiecutter.project_slug }}/{{ cookiecutter._environment }}/terraform.tfstate"
 region  = "{{ cookiecutter.aws_region }}"
 encrypt = true
+# With the bootstrap's state key; without kms_key_id, `encrypt` would ask S3 for its own key (SSE-S3).
+kms_key_id = "alias/{{ cookiecutter.project_slug }}-tfstate"
 
 {% if cookiecutter.state_locking == "dynamodb" -%}
 # State locking through the DynamoDB table the bootstrap stack created.

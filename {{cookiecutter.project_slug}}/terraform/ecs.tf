@@ -1,3 +1,8 @@
+# The image repository is the bootstrap stack's (terraform/bootstrap/ecr.tf).
+data "aws_ecr_repository" "app" {
+  name = local.name
+}
+
 resource "aws_ecs_cluster" "this" {
   name = local.name
 

@@ -41,7 +41,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "PullThisRepository"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [aws_ecr_repository.app.arn]
+    resources = [data.aws_ecr_repository.app.arn]
   }
 
   statement {

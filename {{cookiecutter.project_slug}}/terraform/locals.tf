@@ -44,6 +44,6 @@ locals {
   stop_timeout         = var.request_timeout_seconds + 10
 
   container_name = "app"
-  image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  image          = "${data.aws_ecr_repository.app.repository_url}:${var.image_tag}"
   log_group_name = "/ecs/${local.name}"
 }

@@ -196,9 +196,9 @@ variable "cpu_architecture" {
 }
 
 variable "image_tag" {
-  description = "Image tag of the task definition Terraform registers. The deploy pipeline registers revisions with the commit's tag; this one only starts the very first tasks (see docs/decisions.md)."
+  description = "Image tag of the task definition Terraform registers, which the service runs when Terraform creates it. The release job tags the project's first image `initial` before the first apply (scripts/tag-initial-image.sh); each release then registers a revision with its own commit's image (docs/decisions.md)."
   type        = string
-  default     = "bootstrap"
+  default     = "initial"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
@@ -258,16 +258,5 @@ variable "log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "The log_retention_days must be a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
-  }
-}
-
-variable "ecr_keep_images" {
-  description = "Number of most recent images the ECR lifecycle policy keeps; older ones are expired."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.ecr_keep_images >= 1 && var.ecr_keep_images <= 1000 && floor(var.ecr_keep_images) == var.ecr_keep_images
-    error_message = "The ecr_keep_images must be a whole number from 1 to 1000."
   }
 }

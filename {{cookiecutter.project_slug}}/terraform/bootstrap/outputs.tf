@@ -27,3 +27,8 @@ output "trusted_subjects" {
   description = "OIDC subjects each role trusts; compare with a failing job's subject when AssumeRoleWithWebIdentity is refused."
   value       = { deploy = local.deploy_subjects, plan = local.plan_subjects }
 }
+
+output "ecr_repository_url" {
+  description = "Image repository of the service (the release job pushes to it)."
+  value       = aws_ecr_repository.app.repository_url
+}

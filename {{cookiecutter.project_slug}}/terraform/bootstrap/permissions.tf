@@ -263,27 +263,14 @@ data "aws_iam_policy_document" "deploy_compute" {
     resources = ["*"] # GetAuthorizationToken has no resource-level permissions
   }
 
+  # The repository itself is this bootstrap stack's; the pipeline pushes (and re-tags) images only.
   statement {
-    sid = "ManageAndPushTheRepository"
+    sid = "PushToTheRepository"
     actions = [
-      "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
-      "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource",
       "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
       "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
     ]
     resources = [local.ecr_repo]
-  }
-
-  statement {
-    sid       = "LetEcrEncryptTheRepository"
-    actions   = ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["ecr.${local.region}.amazonaws.com"]
-    }
   }
 
   statement {

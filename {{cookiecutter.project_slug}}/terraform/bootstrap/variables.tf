@@ -95,3 +95,14 @@ variable "noncurrent_state_days" {
   type        = number
   default     = 90
 }
+
+variable "releases_kept" {
+  description = "Releases (images tagged with a commit SHA) the image repository keeps. A rollback can return to any of them; older ones are expired, and a task definition naming one can no longer start."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.releases_kept >= 2 && var.releases_kept <= 1000 && floor(var.releases_kept) == var.releases_kept
+    error_message = "The releases_kept must be a whole number from 2 to 1000."
+  }
+}

@@ -1,7 +1,7 @@
 # Bootstrap: created once per account by a person with administrator credentials, before the
 # pipeline can run. Its state stays local (terraform.tfstate here): see docs/runbook.md.
 terraform {
-  required_version = ">= 1.9"
+  required_version = ">= 1.10" # S3-native locking once its state moves to the bucket (backend.hcl)
 
   required_providers {
     aws = {

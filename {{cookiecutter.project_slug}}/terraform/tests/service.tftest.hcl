@@ -168,14 +168,9 @@ run "scaling_tracks_the_cpu_target" {
   }
 }
 
-run "repository_is_immutable_and_scanned" {
+run "the_service_starts_on_the_image_tagged_initial" {
   assert {
-    condition     = aws_ecr_repository.app.image_tag_mutability == "IMMUTABLE" && aws_ecr_repository.app.image_scanning_configuration[0].scan_on_push
-    error_message = "Images must be immutable and scanned on push."
-  }
-
-  assert {
-    condition     = jsondecode(aws_ecr_lifecycle_policy.app.policy).rules[0].selection.countNumber == 30
-    error_message = "The lifecycle policy must keep the configured number of images."
+    condition     = endswith(jsondecode(aws_ecs_task_definition.app.container_definitions)[0].image, ":initial")
+    error_message = "The task definition Terraform manages must run the image tagged initial, which the release job creates before the first apply."
   }
 }

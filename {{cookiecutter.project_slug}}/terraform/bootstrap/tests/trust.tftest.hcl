@@ -174,3 +174,24 @@ run "lock_table_matches_the_s3_backend" {
   }
 }
 {%- endif %}
+
+run "the_image_repository_keeps_initial_and_the_rollback_window" {
+  command = plan
+
+  assert {
+    condition     = aws_ecr_repository.app.image_tag_mutability == "IMMUTABLE" && aws_ecr_repository.app.image_scanning_configuration[0].scan_on_push
+    error_message = "Images must be immutable and scanned on push."
+  }
+
+  assert {
+    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.app.policy).rules : [rule.rulePriority, rule.selection.tagStatus, try(rule.selection.tagPatternList, [])]] == [
+      [1, "tagged", ["initial"]], [2, "untagged", []], [3, "tagged", ["*"]],
+    ]
+    error_message = "The lifecycle policy must protect initial first, then expire untagged images, then keep the newest releases."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.app.policy).rules[2].selection.countNumber == var.releases_kept
+    error_message = "The lifecycle policy must keep releases_kept releases."
+  }
+}

@@ -8,6 +8,13 @@ variables {
   enable_deletion_protection = false
 }
 
+# The bootstrap stack's image repository, which the service stack reads.
+run "bootstrap_image_repository" {
+  module {
+    source = "./tests/emulated/bootstrap"
+  }
+}
+
 run "the_stack_applies" {
   command = apply
 
