@@ -12,6 +12,7 @@ VALID = {
     "project_slug": "orders-api",
     "description": "Takes orders.",
     "author_name": "Platform Team",
+    "catalog_owner": "group:platform-team",
     "python_version": "3.12",
     "aws_region": "us-east-1",
     "availability_zones": "us-east-1a,us-east-1b",
