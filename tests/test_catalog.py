@@ -17,19 +17,29 @@ def catalog_entry(backstage, catalog_info: Path) -> dict:
     return document
 
 
-def test_the_catalog_accepts_the_component(project, answers, backstage):
-    document = catalog_entry(backstage, project / "catalog-info.yaml")
-    assert "error" not in document, document["error"]
-    assert document["owner"]["problems"] == []
-    metadata, spec = document["entity"]["metadata"], document["entity"]["spec"]
-    assert document["entity"]["kind"] == "Component"
+_entries: dict[Path, dict] = {}
+
+
+@pytest.fixture
+def component(project, backstage) -> dict:
+    """The catalog's reading of the project's catalog-info.yaml, once per render."""
+    if project not in _entries:
+        _entries[project] = catalog_entry(backstage, project / "catalog-info.yaml")
+    return _entries[project]
+
+
+def test_the_catalog_accepts_the_component(component, answers):
+    assert "error" not in component, component["error"]
+    assert component["owner"]["problems"] == []
+    metadata, spec = component["entity"]["metadata"], component["entity"]["spec"]
+    assert component["entity"]["kind"] == "Component"
     assert (spec["type"], spec["lifecycle"], spec["owner"]) == ("service", "production", answers["catalog_owner"])
     assert metadata["name"] == answers["project_slug"]
     assert (metadata["title"], metadata["description"]) == (answers["project_name"], answers["description"])
 
 
-def test_the_component_points_at_its_repository_docs_and_consoles(project, answers, backstage):
-    entity = catalog_entry(backstage, project / "catalog-info.yaml")["entity"]
+def test_the_component_points_at_its_repository_docs_and_consoles(component, project, answers):
+    entity = component["entity"]
     repository = f"{answers['github_owner']}/{answers['github_repo']}"
     assert entity["metadata"]["annotations"] == {"github.com/project-slug": repository,
                                                  "backstage.io/techdocs-ref": "dir:."}
