@@ -214,6 +214,7 @@ def test_a_conflicting_edit_is_reported_as_cruft_reports_it(cruft, template_hist
     update = run([cruft, "update", "--skip-apply-ask"], cwd=project, env=env)
 
     assert (project / "catalog-info.yaml").is_file(), "the changes without a conflict are applied"
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == template_history.current
     if in_git:
         assert "Applied patch to 'terraform/prod.tfvars' with conflicts." in update.stderr
         assert git(project, env, "diff", "--name-only", "--diff-filter=U") == "terraform/prod.tfvars"
