@@ -92,8 +92,10 @@ def make_older(template: Path) -> None:
     for name in BACKSTAGE_FILES:
         (project / name).unlink()
     readme = project / "README.md"
-    readme.write_text("".join(line for line in readme.read_text().splitlines(keepends=True)
-                              if not line.startswith("| Catalog |")))
+    lines = readme.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("| Catalog |")]
+    assert len(kept) == len(lines) - 1
+    readme.write_text("".join(kept))
     tfvars = project / "terraform/prod.tfvars"
     header, rest = tfvars.read_text().split("\n", 1)
     assert header.startswith("# ")
@@ -103,6 +105,7 @@ def make_older(template: Path) -> None:
 @pytest.fixture(scope="session")
 def template_history(tmp_path_factory) -> TemplateHistory:
     """A throwaway repository of the template with two commits: the older template, then the current one."""
+    find_tool("git", "install git (cruft needs it too)")
     tmp = tmp_path_factory.mktemp("template-history")
     env, repo = hermetic_env(tmp), tmp / "template"
     repo.mkdir()
