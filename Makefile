@@ -11,6 +11,7 @@ OUT ?= build
 WORKERS ?= $(shell n=$$(nproc); echo $$(( n * 2 > 4 ? n * 2 : 4 )))
 PYTEST_ARGS ?= -n $(WORKERS) --dist loadgroup
 IAM_EVALUATOR := tests/iam/node_modules/.installed
+BACKSTAGE := tests/backstage/node_modules/.installed
 
 .PHONY: help render test lint toolchain system-deps bench clean
 
@@ -32,6 +33,11 @@ $(IAM_EVALUATOR): tests/iam/package.json tests/iam/package-lock.json
 	npm ci --prefix tests/iam --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Backstage's validators, templating engine and fetch:cookiecutter action (tests/backstage), from its lock file.
+$(BACKSTAGE): tests/backstage/package.json tests/backstage/package-lock.json
+	npm ci --prefix tests/backstage --no-audit --no-fund --loglevel=error
+	touch $@
+
 render: $(VENV)/.installed ## Render the default project into build/ (OUT=dir to change)
 	$(VENV)/bin/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
 
@@ -45,7 +51,7 @@ lint: $(VENV)/.installed ## Lint the template's own code (hooks, tests, scripts)
 	$(VENV)/bin/flake8
 	$(VENV)/bin/shellcheck -x scripts/*.sh .ci/run
 
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_EVALUATOR) system-deps lint ## Run the whole test suite (installs what it needs)
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_EVALUATOR) $(BACKSTAGE) system-deps lint ## Run the whole test suite (installs what it needs)
 	eval "$$(scripts/terraform-toolchain.sh)" && \
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 

@@ -1,6 +1,7 @@
-"""Tidy the freshly rendered project and tell the user what to do next.
+"""Set the scripts' executable bits in the freshly rendered project and tell the user what to do next.
 
-Runs inside the rendered project directory. Every step is idempotent: running it twice leaves the same tree.
+Runs inside the rendered project directory and is idempotent. Files that depend on the answers are chosen by
+their templated names, not here, so renders that run no hooks (Backstage's fetch:cookiecutter) get the same tree.
 """
 from __future__ import annotations
 
@@ -8,32 +9,12 @@ import json
 import shlex
 import stat
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 RENDERED_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
 
 EXECUTABLE_GLOBS = ("scripts/*.sh",)
-
-
-def paths_to_remove(context: Mapping[str, str]) -> list[str]:
-    """Files the chosen options make unnecessary, relative to the project root."""
-    paths = []
-    if context["state_locking"] != "dynamodb":
-        paths.append("terraform/bootstrap/lock_table.tf")
-    return paths
-
-
-def remove_paths(project_dir: Path, paths: Iterable[str]) -> None:
-    """Delete each path if present, then any directory the deletions left empty."""
-    for relative in paths:
-        path = project_dir / relative
-        if path.is_file():
-            path.unlink()
-        parent = path.parent
-        while parent != project_dir and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
 
 
 def make_scripts_executable(project_dir: Path) -> list[Path]:
@@ -64,7 +45,6 @@ def next_steps(context: Mapping[str, str], project_dir: Path) -> str:
 def main() -> int:
     context = json.loads(RENDERED_CONTEXT)
     project_dir = Path.cwd()
-    remove_paths(project_dir, paths_to_remove(context))
     make_scripts_executable(project_dir)
     print(next_steps(context, project_dir))
     return 0

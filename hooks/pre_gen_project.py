@@ -78,6 +78,11 @@ BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 DYNAMODB_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# A Backstage entity reference to a group or user, [kind:][namespace/]name, with the name and namespace
+# formats the catalog accepts (an object name and a DNS label, at most 63 characters each).
+CATALOG_OWNER = re.compile(r"(?:(?:[Gg]roup|[Uu]ser):)?"
+                           r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?/)?"
+                           r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
 
 Check = Callable[[str, Mapping[str, str]], "str | None"]
 
@@ -116,6 +121,14 @@ def check_slug(value: str, context: Mapping[str, str]) -> str | None:
                 "(AWS load balancer names built from it are limited to 32)")
     if value.startswith("internal-"):
         return "must not start with 'internal-' (AWS load balancer names cannot)"
+    return None
+
+
+def check_catalog_owner(value: str, context: Mapping[str, str]) -> str | None:
+    if not CATALOG_OWNER.fullmatch(value):
+        return ("use a Backstage group or user reference, 'group:NAME' or 'user:NAME' (optionally "
+                "'group:NAMESPACE/NAME'); names are 1 to 63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit")
     return None
 
 
@@ -281,6 +294,7 @@ CHECKS: dict[str, Check] = {
     "project_slug": check_slug,
     "description": check_text,
     "author_name": lambda value, context: check_text(value, context, max_length=100),
+    "catalog_owner": check_catalog_owner,
     "python_version": check_choice("python_version"),
     "aws_region": check_region,
     "availability_zones": check_availability_zones,

@@ -21,6 +21,8 @@ from pathlib import Path
 import hcl2
 import pytest
 
+from tests import backstage as backstage_code
+
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CACHE_DIR = Path(os.environ.get("TEMPLATE_TEST_CACHE", Path.home() / ".cache/cookiecutter-fastapi-fargate/tests"))
@@ -232,6 +234,15 @@ def zizmor() -> str:
 @pytest.fixture(scope="session")
 def actionlint() -> str:
     return find_tool("actionlint", TOOLCHAIN_HINT)
+
+
+@pytest.fixture(scope="session")
+def backstage():
+    """Backstage's own validators, templating and fetch:cookiecutter action (tests/backstage)."""
+    reason = backstage_code.unavailable_reason()
+    if reason:
+        missing("Backstage's packages", reason)
+    return backstage_code
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,8 @@ EXPECTED_FILES = [
     "terraform/versions.tf", "terraform/variables.tf", "terraform/outputs.tf", "terraform/backend.hcl",
     "terraform/prod.tfvars", "terraform/tests/validation.tftest.hcl",
     "terraform/bootstrap/state_bucket.tf", "terraform/bootstrap/oidc.tf", "terraform/bootstrap/lock_table.tf",
-    "docs/architecture.md", "docs/decisions.md", "docs/runbook.md",
+    "docs/index.md", "docs/architecture.md", "docs/decisions.md", "docs/runbook.md", "docs/infrastructure.md",
+    "catalog-info.yaml", "mkdocs.yml",
 ]
 
 # Template syntax that must never survive rendering. GitHub's ${{ }} is allowed (the lookbehind);
@@ -126,6 +127,9 @@ BAD_INPUTS = [
     ("project_slug", "a" * 33),
     ("project_slug", "internal-orders"),
     ("project_name", "x" * 101),
+    ("catalog_owner", "Platform Team"),
+    ("catalog_owner", "component:orders-api"),
+    ("catalog_owner", "group:" + "a" * 64),
     ("aws_region", "us-east-9"),
     ("aws_region", "US-EAST-1"),
     ("availability_zones", "us-east-1a"),

@@ -12,6 +12,7 @@ VALID = {
     "project_slug": "orders-api",
     "description": "Takes orders.",
     "author_name": "Platform Team",
+    "catalog_owner": "group:platform-team",
     "python_version": "3.12",
     "aws_region": "us-east-1",
     "availability_zones": "us-east-1a,us-east-1b",
@@ -91,21 +92,6 @@ def test_main_exits_non_zero_listing_every_problem(monkeypatch, capsys):
     assert pre_gen_project.main() == 1
     err = capsys.readouterr().err
     assert "container_port='80'" in err and "Nothing was generated" in err
-
-
-def test_s3_native_locking_removes_the_lock_table():
-    assert post_gen_project.paths_to_remove({"state_locking": "s3-native"}) == ["terraform/bootstrap/lock_table.tf"]
-    assert post_gen_project.paths_to_remove({"state_locking": "dynamodb"}) == []
-
-
-def test_remove_paths_is_idempotent_and_prunes_empty_directories(tmp_path):
-    (tmp_path / "a/b").mkdir(parents=True)
-    (tmp_path / "a/b/only.tf").write_text("x")
-    (tmp_path / "a/keep.tf").write_text("x")
-    for _ in range(2):
-        post_gen_project.remove_paths(tmp_path, ["a/b/only.tf", "missing.tf"])
-    assert not (tmp_path / "a/b").exists()
-    assert (tmp_path / "a/keep.tf").exists()
 
 
 def test_scripts_become_executable(tmp_path):

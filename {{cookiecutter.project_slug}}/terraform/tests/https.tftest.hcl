@@ -1,6 +1,6 @@
 mock_provider "aws" {
-{% include "aws-mocks.hcl" %}
-{% include "aws-mock-overrides.hcl" %}
+{% include "terraform/tests/{#aws-mocks.hcl#}" %}
+{% include "terraform/tests/{#aws-mock-overrides.hcl#}" %}
 }
 
 variables {

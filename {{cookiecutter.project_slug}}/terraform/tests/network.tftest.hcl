@@ -1,7 +1,7 @@
 # Runs offline: the mocked provider answers every AWS call with fake IDs.
 mock_provider "aws" {
-{% include "aws-mocks.hcl" %}
-{% include "aws-mock-overrides.hcl" %}
+{% include "terraform/tests/{#aws-mocks.hcl#}" %}
+{% include "terraform/tests/{#aws-mock-overrides.hcl#}" %}
 }
 
 variables {

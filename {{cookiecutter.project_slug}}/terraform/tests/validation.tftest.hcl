@@ -1,7 +1,7 @@
 # Each run gives one bad value and expects exactly that variable's validation to refuse it.
 mock_provider "aws" {
-{% include "aws-mocks.hcl" %}
-{% include "aws-mock-overrides.hcl" %}
+{% include "terraform/tests/{#aws-mocks.hcl#}" %}
+{% include "terraform/tests/{#aws-mock-overrides.hcl#}" %}
 }
 
 variables {

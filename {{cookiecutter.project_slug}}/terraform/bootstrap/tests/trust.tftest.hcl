@@ -1,7 +1,7 @@
 # Runs offline against a mocked provider: checks whom the pipeline roles trust and what they may do.
 # Every run only plans: the stack's prevent_destroy guards would refuse the test's teardown.
 mock_provider "aws" {
-{% include "aws-mocks.hcl" %}
+{% include "terraform/tests/{#aws-mocks.hcl#}" %}
 }
 
 variables {
