@@ -62,6 +62,8 @@ CHOICES = {
     "cpu_architecture": ("X86_64", "ARM64"),
     "create_oidc_provider": ("auto", "yes", "no"),
     "state_locking": ("dynamodb", "s3-native"),
+    "deployment_strategy": ("rolling", "canary"),
+    "container_insights": ("enhanced", "enabled", "disabled"),
 }
 
 MIN_PORT = 1024  # the container runs as a non-root user, which cannot bind ports below 1024
@@ -80,6 +82,9 @@ BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s
 DYNAMODB_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 # A Backstage entity reference to a group or user, [kind:][namespace/]name, with the name and namespace
 # formats the catalog accepts (an object name and a DNS label, at most 63 characters each).
+# One address, no display name; the domain has at least two labels (SNS's email protocol delivers to it).
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 CATALOG_OWNER = re.compile(r"(?:(?:[Gg]roup|[Uu]ser):)?"
                            r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?/)?"
                            r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
@@ -179,12 +184,43 @@ def check_certificate(value: str, context: Mapping[str, str]) -> str | None:
     https = context.get("enable_https") == "yes"
     if not https:
         return "must be empty when enable_https is 'no'" if value else None
+    if context.get("domain_name"):
+        return ("must be empty when a domain_name is given: the stack requests and validates that domain's "
+                "certificate itself") if value else None
     match = ACM_ARN.fullmatch(value)
     if not match:
         return ("enable_https is 'yes', so give an ACM certificate ARN "
                 "'arn:aws:acm:<region>:<12 digits>:certificate/<uuid>'")
     if match["region"] != context.get("aws_region"):
         return f"the certificate must be in the load balancer's region {context.get('aws_region')!r}"
+    return None
+
+
+# A public DNS name: lower-case labels of letters, digits and inner hyphens, the last one not numeric.
+DNS_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+
+
+def check_domain_name(value: str, context: Mapping[str, str]) -> str | None:
+    if not value:
+        return None
+    if len(value) > 253 or not DNS_NAME.fullmatch(value):
+        return ("use a lower-case DNS name of at least two labels, such as orders.example.com "
+                "(no wildcard, no final dot)")
+    if context.get("enable_https") != "yes":
+        return "a domain is served over HTTPS: set enable_https to 'yes' (the stack requests the certificate)"
+    return None
+
+
+def check_hosted_zone(value: str, context: Mapping[str, str]) -> str | None:
+    domain = context.get("domain_name", "")
+    if not value:
+        return "give the hosted zone that holds domain_name (such as example.com)" if domain else None
+    if not domain:
+        return "must be empty when domain_name is empty"
+    if len(value) > 253 or not DNS_NAME.fullmatch(value):
+        return "use a lower-case DNS name such as example.com (no final dot)"
+    if domain != value and not domain.endswith(f".{value}"):
+        return f"cannot hold domain_name {domain!r}: use that name's zone, such as {domain.split('.', 1)[-1]!r}"
     return None
 
 
@@ -231,6 +267,29 @@ def check_max_capacity(value: str, context: Mapping[str, str]) -> str | None:
 def check_log_retention(value: str, context: Mapping[str, str]) -> str | None:
     if as_int(value) not in LOG_RETENTION_DAYS:
         return f"CloudWatch accepts only: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+    return None
+
+
+def check_alarm_email(value: str, context: Mapping[str, str]) -> str | None:
+    if value and (len(value) > 254 or not EMAIL.fullmatch(value)):
+        return "use one email address such as team@example.com, or leave it empty for no subscription"
+    return None
+
+
+# Set by the task definition itself (terraform/locals.tf, plain_environment): a secret may not shadow one.
+PLAIN_ENVIRONMENT = ("APP_ENVIRONMENT", "APP_IMAGE_TAG", "APP_PORT", "APP_WORKERS", "APP_KEEP_ALIVE_TIMEOUT",
+                     "APP_SHUTDOWN_TIMEOUT", "APP_FORWARDED_ALLOW_IPS", "APP_DOCS_ENABLED")
+SECRET_NAME = re.compile(r"APP_[A-Z][A-Z0-9_]*")
+
+
+def check_secret_names(value: str, context: Mapping[str, str]) -> str | None:
+    names = [name for name in value.replace(" ", "").split(",") if name]
+    bad = [name for name in names if not SECRET_NAME.fullmatch(name) or name in PLAIN_ENVIRONMENT]
+    if bad:
+        return (f"{', '.join(bad)} cannot be a secret's name: use APP_ then capitals, digits or '_' (the app reads "
+                f"APP_*), not one the task definition sets ({', '.join(PLAIN_ENVIRONMENT)}); or leave it empty")
+    if len(set(names)) != len(names):
+        return "names a secret twice; list each once"
     return None
 
 
@@ -303,6 +362,8 @@ CHECKS: dict[str, Check] = {
     "enable_database_subnets": check_choice("enable_database_subnets"),
     "enable_https": check_choice("enable_https"),
     "acm_certificate_arn": check_certificate,
+    "domain_name": check_domain_name,
+    "hosted_zone": check_hosted_zone,
     "cpu_architecture": check_choice("cpu_architecture"),
     "task_cpu": check_task_cpu,
     "task_memory": check_task_memory,
@@ -311,6 +372,13 @@ CHECKS: dict[str, Check] = {
     "min_capacity": check_int_range(1, MAX_TASKS),
     "max_capacity": check_max_capacity,
     "log_retention_days": check_log_retention,
+    "deployment_strategy": check_choice("deployment_strategy"),
+    "canary_percent": check_int_range(1, 50, " (a canary is a minority of the traffic)"),
+    "canary_bake_minutes": check_int_range(3, 60, " (the alarms need three minutes to fire; the release job waits)"),
+    "deployment_bake_minutes": check_int_range(0, 60, " (the release job waits for the rollout)"),
+    "alarm_email": check_alarm_email,
+    "container_insights": check_choice("container_insights"),
+    "secret_names": check_secret_names,
     "github_owner": check_github_owner,
     "github_repo": check_github_repo,
     "aws_oidc_role_arn": check_role_arn,

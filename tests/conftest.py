@@ -34,15 +34,19 @@ CERTIFICATE = "arn:aws:acm:{region}:123456789012:certificate/0f1e2d3c-4b5a-6978-
 VARIANTS = [
     pytest.param({}, id="defaults"),
     pytest.param(
-        {"python_version": "3.13", "cpu_architecture": "ARM64", "task_cpu": "512", "task_memory": "1024"},
+        {"python_version": "3.13", "cpu_architecture": "ARM64", "task_cpu": "512", "task_memory": "1024",
+         "secret_names": "APP_API_KEY"},
         id="py313-arm64",
     ),
-    pytest.param({"nat_mode": "single", "enable_database_subnets": "yes"}, id="single-nat-database"),
+    pytest.param({"nat_mode": "single", "enable_database_subnets": "yes", "container_insights": "disabled"},
+                 id="single-nat-database"),
     pytest.param(
         {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1"),
-         "create_oidc_provider": "yes"}, id="https"
+         "create_oidc_provider": "yes", "deployment_strategy": "canary", "alarm_email": "oncall@example.com"},
+        id="https-canary-alarm-email"
     ),
-    pytest.param({"state_locking": "s3-native", "create_oidc_provider": "no"}, id="s3-lock-existing-oidc"),
+    pytest.param({"state_locking": "s3-native", "create_oidc_provider": "no", "enable_https": "yes",
+                  "domain_name": "orders.example.com"}, id="s3-lock-existing-oidc-domain"),
     pytest.param(
         {
             "project_name": "Billing Events",
@@ -54,6 +58,11 @@ VARIANTS = [
             "min_capacity": "3",
             "max_capacity": "30",
             "container_port": "9000",
+            "container_insights": "enabled",
+            "deployment_strategy": "canary",
+            "canary_percent": "25",
+            "canary_bake_minutes": "3",
+            "deployment_bake_minutes": "0",
         },
         id="eu-west-1-three-azs",
     ),

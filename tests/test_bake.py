@@ -106,6 +106,9 @@ VALID_EDGE_CASES = [
                  id="quotes-and-unicode"),
     pytest.param({"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1")},
                  id="https-with-certificate"),
+    pytest.param({"deployment_strategy": "canary", "canary_percent": "50", "canary_bake_minutes": "60",
+                  "deployment_bake_minutes": "60", "alarm_email": "o'brien+alerts@example.co.uk"},
+                 id="canary-longest-bakes"),
 ]
 
 
@@ -140,6 +143,12 @@ BAD_INPUTS = [
     ("vpc_cidr", "10.0.0.1/16"),
     ("vpc_cidr", "8.8.0.0/16"),
     ("acm_certificate_arn", "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"),
+    ("domain_name", "Orders.Example.com"),
+    ("domain_name", "*.example.com"),
+    ("domain_name", "localhost"),
+    ("domain_name", "orders.example.com"),  # with enable_https left at 'no'
+
+    ("hosted_zone", "example.org"),
     ("task_cpu", "300"),
     ("task_memory", "4096"),
     ("container_port", "0"),
@@ -151,6 +160,21 @@ BAD_INPUTS = [
     ("min_capacity", "0"),
     ("max_capacity", "1"),
     ("log_retention_days", "31"),
+    ("canary_percent", "0"),
+    ("canary_percent", "51"),
+    ("canary_percent", "10.5"),
+    ("canary_bake_minutes", "2"),
+    ("canary_bake_minutes", "61"),
+    ("deployment_bake_minutes", "-1"),
+    ("deployment_bake_minutes", "61"),
+    ("alarm_email", "oncall"),
+    ("alarm_email", "oncall@localhost"),
+    ("alarm_email", "team@example.com,ops@example.com"),
+    ("alarm_email", "Team <team@example.com>"),
+    ("secret_names", "api_key"),
+    ("secret_names", "DATABASE_PASSWORD"),
+    ("secret_names", "APP_PORT"),
+    ("secret_names", "APP_API_KEY,APP_API_KEY"),
     ("github_owner", "-acme"),
     ("github_owner", "a" * 40),
     ("github_repo", "orders api"),
@@ -173,6 +197,8 @@ def test_bad_input_fails_naming_it_and_leaves_nothing(tmp_path, capfd, name, val
     extra = {name: value}
     if name == "max_capacity":
         extra["min_capacity"] = "2"
+    if name == "hosted_zone":  # a zone that cannot hold the domain
+        extra.update(domain_name="orders.example.com", enable_https="yes")
     with pytest.raises(FailedHookException):
         cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=extra, output_dir=str(tmp_path))
     err = capfd.readouterr().err
@@ -191,6 +217,8 @@ BAD_CHOICES = [
     ("cpu_architecture", "arm64"),
     ("create_oidc_provider", "maybe"),
     ("state_locking", "consul"),
+    ("deployment_strategy", "blue-green"),
+    ("container_insights", "on"),
 ]
 
 

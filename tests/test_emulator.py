@@ -4,6 +4,8 @@ what the lifecycle tests rely on them to decide."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 
 import boto3
 import pytest
@@ -14,6 +16,7 @@ from moto import mock_aws
 from tests.conftest import CERTIFICATE, missing
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount, web_identity_token
 from tests.emulator.ecs_actions import push_image
+from tests.emulator.server import rendered_emulator
 from tests.iam import evaluator
 from tests.iam.evaluator import Request
 
@@ -156,6 +159,51 @@ def test_a_first_rollout_of_a_missing_image_fails_with_nothing_to_return_to(patc
     (deployment,) = deployments(ecs)
     assert deployment["rolloutState"] == "FAILED" and deployment["runningCount"] == 0
     assert "circuit breaker" in deployment["rolloutStateReason"]
+
+
+def alarmed_service(ecs, ecr, ec2, cloudwatch) -> str:
+    """A service on a pushed image whose deployments ECS watches one alarm for, with rollback on."""
+    ecr.create_repository(repositoryName="svc")
+    push_image(ecr, "svc", "one")
+    cloudwatch.put_metric_alarm(AlarmName="svc-deploy-target-5xx-rate", Namespace="AWS/ApplicationELB",
+                                MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    ecs_service(ecs, ec2, deploymentConfiguration={"alarms": {
+        "alarmNames": ["svc-deploy-target-5xx-rate"], "enable": True, "rollback": True}})
+    return deployments(ecs)[0]["taskDefinition"]
+
+
+def test_plain_moto_has_no_service_deployments(plain):
+    ecs_service(plain("ecs"), plain("ec2"))
+    with pytest.raises(NotImplementedError):
+        plain("ecs").list_service_deployments(cluster="svc", service="svc")
+
+
+def test_an_alarm_that_fires_during_a_rollout_rolls_it_back_and_is_named(patched):
+    ecs, cloudwatch = patched("ecs"), patched("cloudwatch")
+    first = alarmed_service(ecs, patched("ecr"), patched("ec2"), cloudwatch)
+    push_image(patched("ecr"), "svc", "two")
+    ecs.update_service(cluster="svc", service="svc", taskDefinition=register(ecs, "two"))
+    cloudwatch.set_alarm_state(AlarmName="svc-deploy-target-5xx-rate", StateValue="ALARM", StateReason="test")
+    (current,) = deployments(ecs)
+    assert (current["taskDefinition"], current["rolloutState"]) == (first, "COMPLETED")
+    latest, initial = ecs.list_service_deployments(cluster="svc", service="svc")["serviceDeployments"]
+    assert (latest["status"], initial["status"]) == ("ROLLBACK_SUCCESSFUL", "SUCCESSFUL")
+    (described,) = ecs.describe_service_deployments(
+        serviceDeploymentArns=[latest["serviceDeploymentArn"]])["serviceDeployments"]
+    assert described["alarms"]["triggeredAlarmNames"] == ["svc-deploy-target-5xx-rate"]
+    assert described["rollback"]["serviceRevisionArn"] == first
+
+
+def test_an_alarm_already_firing_when_a_rollout_starts_is_ignored(patched):
+    ecs, cloudwatch = patched("ecs"), patched("cloudwatch")
+    alarmed_service(ecs, patched("ecr"), patched("ec2"), cloudwatch)
+    cloudwatch.set_alarm_state(AlarmName="svc-deploy-target-5xx-rate", StateValue="ALARM", StateReason="test")
+    push_image(patched("ecr"), "svc", "two")
+    revision = register(ecs, "two")
+    ecs.update_service(cluster="svc", service="svc", taskDefinition=revision)
+    (current,) = deployments(ecs)
+    assert (current["taskDefinition"], current["rolloutState"]) == (revision, "COMPLETED")
 
 
 # --- security_group_rule_descriptions ----------------------------------------------------------------------
@@ -348,3 +396,87 @@ def test_plain_moto_has_no_saved_queries(plain):
 
 def test_saved_queries_are_kept_found_and_deleted(patched):
     assert saved_query(patched) == ["svc/errors"]
+
+
+# --- aws_managed_policies ----------------------------------------------------------------------------------
+
+LOAD_BALANCING_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
+def attach_load_balancing_policy(client) -> list[str]:
+    client.create_role(RoleName="svc-ecs-load-balancing", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "ecs.amazonaws.com"}}]}))
+    client.attach_role_policy(RoleName="svc-ecs-load-balancing", PolicyArn=LOAD_BALANCING_POLICY)
+    return [item["PolicyArn"] for item in client.list_attached_role_policies(
+        RoleName="svc-ecs-load-balancing")["AttachedPolicies"]]
+
+
+def test_plain_moto_has_no_aws_managed_policies(plain):
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        attach_load_balancing_policy(plain("iam"))
+
+
+def test_the_managed_policies_the_stacks_attach_exist(patched):
+    assert attach_load_balancing_policy(patched("iam")) == [LOAD_BALANCING_POLICY]
+    document = patched("iam").get_policy_version(PolicyArn=LOAD_BALANCING_POLICY, VersionId="v6")
+    assert "elasticloadbalancing:ModifyRule" in json.dumps(document["PolicyVersion"]["Document"])
+
+
+# --- CloudWatch in Smithy RPC v2 CBOR ----------------------------------------------------------------------
+
+SIGNED_FOR_CLOUDWATCH = ("AWS4-HMAC-SHA256 Credential=AKIAEMULATEDACCOUNT0/20260101/us-east-1/monitoring/aws4_request, "
+                         "SignedHeaders=host, Signature=0")  # moto reads the scope, never the signature
+
+
+def cbor_request(operation: str, params: dict) -> dict:
+    """A CloudWatch call as the AWS SDK for Go v2 makes it: Smithy RPC v2 CBOR."""
+    from botocore.serialize import RpcV2CBORSerializer
+
+    model = rendered_emulator().cloudwatch_model().operation_model(operation)
+    request = RpcV2CBORSerializer().serialize_to_request(params, model)
+    request["headers"]["Authorization"] = SIGNED_FOR_CLOUDWATCH
+    return request
+
+
+def cbor_call(emulator, operation: str, params: dict) -> tuple[int, dict, bytes]:
+    request = cbor_request(operation, params)
+    sent = urllib.request.Request(emulator.endpoint + request["url_path"], data=request["body"],
+                                  headers=request["headers"], method="POST")
+    try:
+        with urllib.request.urlopen(sent, timeout=30) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+RATE_ALARM = {"AlarmName": "svc-deploy-target-5xx-rate", "EvaluationPeriods": 3, "Threshold": 5.0,
+              "ComparisonOperator": "GreaterThanThreshold", "Metrics": [
+                  {"Id": "rate", "Expression": "100 * FILL(errors, 0) / requests", "ReturnData": True},
+                  {"Id": "errors", "ReturnData": False, "MetricStat": {"Period": 60, "Stat": "Sum", "Metric": {
+                      "Namespace": "AWS/ApplicationELB", "MetricName": "HTTPCode_Target_5XX_Count",
+                      "Dimensions": [{"Name": "LoadBalancer", "Value": "app/svc/0123456789abcdef"}]}}},
+                  {"Id": "requests", "ReturnData": False, "MetricStat": {"Period": 60, "Stat": "Sum", "Metric": {
+                      "Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount",
+                      "Dimensions": [{"Name": "LoadBalancer", "Value": "app/svc/0123456789abcdef"}]}}}]}
+
+
+def test_plain_moto_does_not_answer_cloudwatch_in_cbor():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    request = cbor_request("PutMetricAlarm", RATE_ALARM)
+    answer = Client(DomainDispatcherApplication(create_backend_app)).post(
+        request["url_path"], data=request["body"], headers=request["headers"])
+    assert answer.status_code == 404
+
+
+def test_cloudwatch_answers_cbor_as_aws_does(emulator, patched):
+    status, headers, _ = cbor_call(emulator, "PutMetricAlarm", RATE_ALARM)
+    assert status == 200 and headers["smithy-protocol"] == "rpc-v2-cbor"
+    status, _, body = cbor_call(emulator, "DescribeAlarms", {"AlarmNames": ["svc-deploy-target-5xx-rate"]})
+    output = rendered_emulator().cloudwatch_model().operation_model("DescribeAlarms").output_shape
+    (alarm,) = rendered_emulator().decode_cbor(body, output)["MetricAlarms"]
+    assert alarm["Metrics"] == RATE_ALARM["Metrics"]
+    status, headers, body = cbor_call(emulator, "DeleteDashboards", {"DashboardNames": ["none"]})
+    assert status == 404 and headers["x-amzn-query-error"].startswith("ResourceNotFound;")

@@ -37,6 +37,11 @@ EVERYTHING_AT_ONCE = {
     "enable_https": "yes",
     "state_locking": "s3-native",
     "create_oidc_provider": "auto",
+    "deployment_strategy": "canary",
+    "alarm_email": "oncall@example.com",
+    "secret_names": "APP_API_KEY,APP_DATABASE_PASSWORD",
+    "domain_name": "inventory.platform.example.com",
+    "hosted_zone": "platform.example.com",
 }
 # The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
 LIFECYCLES = [
@@ -79,7 +84,11 @@ def prepare_account(account: EmulatedAccount, overrides: dict, region: str) -> d
         # An account that already runs GitHub Actions has the provider; make bootstrap must find it.
         account.client("iam", ADMINISTRATOR, region).create_open_id_connect_provider(
             Url=f"https://{OIDC_HOST}", ClientIDList=["sts.amazonaws.com"])
-    if overrides.get("enable_https") == "yes":
+    if overrides.get("domain_name"):
+        # The public zone the owner already has; the stack requests the certificate and adds the records.
+        account.client("route53", ADMINISTRATOR, region).create_hosted_zone(
+            Name=overrides["hosted_zone"], CallerReference="owner")
+    elif overrides.get("enable_https") == "yes":
         # The certificate the user requested in their account (the emulator takes its ARN as given).
         extra["acm_certificate_arn"] = CERTIFICATE.format(region=region)
     return extra
@@ -173,8 +182,9 @@ class TestLifecycle:
         terraforms = ecs.describe_task_definition(taskDefinition=deployed["task_definition_arn"])["taskDefinition"]
         assert terraforms["containerDefinitions"][0]["image"].endswith(f"/{repository}:initial")
         images = emulated_account.client("ecr", ADMINISTRATOR, region).describe_images(repositoryName=repository)
-        (image,) = images["imageDetails"]
-        assert set(image["imageTags"]) == {"initial", lifecycle_steps.IMAGE_TAG}
+        tags = sorted(sorted(image["imageTags"]) for image in images["imageDetails"])
+        # The first release's image, tagged initial too; then the next release's (which the alarm stopped).
+        assert tags == [[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
 
     def test_the_release_rolls_out_its_revision_and_waits_for_it(self, lifecycle, emulated_account):
         """The release step only passes when scripts/verify-deployment.sh saw the revision COMPLETED."""
@@ -186,6 +196,60 @@ class TestLifecycle:
             "containerDefinitions"][0]
         assert container["image"] == deployed["image"] and deployed["image"].endswith(f":{lifecycle_steps.IMAGE_TAG}")
         assert {"name": "APP_IMAGE_TAG", "value": lifecycle_steps.IMAGE_TAG} in container["environment"]
+
+    def test_a_release_during_which_an_alarm_fires_is_rolled_back_and_named(self, lifecycle):
+        """The alarm the service really watches (read from ECS, as Terraform configured it) fires during the
+        next release; ECS rolls back to the release before and the job fails saying which alarm fired."""
+        lifecycle.require("the release an alarm stops")
+        alarmed, deployed = lifecycle.alarmed, lifecycle.deployed
+        slug = lifecycle.pipeline.answers["project_slug"]
+        assert alarmed["alarm"] == f"{slug}-deploy-target-5xx-rate"
+        assert "::error title=Deployment rolled back by an alarm::" in alarmed["verdict"]
+        assert f"the deployment alarm {alarmed['alarm']} fired" in alarmed["verdict"]
+        (running,) = json.loads(alarmed["running"])
+        assert (running["taskDefinition"], running["rolloutState"]) == (deployed["revision"], "COMPLETED")
+
+    def test_the_release_keeps_the_secrets_as_references(self, lifecycle, emulated_account):
+        """The revision the release registered (a copy of Terraform's) still names each secret's parameter,
+        and no secret is a plain environment variable."""
+        lifecycle.require("the release job")
+        answers, region = lifecycle.pipeline.answers, lifecycle.pipeline.region
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, region)
+        (container,) = ecs.describe_task_definition(taskDefinition=lifecycle.deployed["revision"])["taskDefinition"][
+            "containerDefinitions"]
+        names = [name for name in answers["secret_names"].split(",") if name]
+        assert container.get("secrets", []) == [
+            {"name": name, "valueFrom": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{answers['project_slug']}/"
+                                        f"{name.lower().replace('_', '-')}"} for name in names]
+        assert not {item["name"] for item in container["environment"]} & set(names)
+
+    def test_the_execution_role_reads_exactly_its_secrets(self, lifecycle):
+        """Judged by the IAM evaluator against the role's policy as applied: each configured parameter, and
+        nothing else of the project's or the account's."""
+        lifecycle.require("the release job")
+        answers, region = lifecycle.pipeline.answers, lifecycle.pipeline.region
+        slug = answers["project_slug"]
+        parameter = f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter"
+        configured = [f"{parameter}/{slug}/{name.lower().replace('_', '-')}"
+                      for name in answers["secret_names"].split(",") if name]
+        others = [f"{parameter}/{slug}/not-configured", f"{parameter}/another-service/app-api-key"]
+        requests = [Request(f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{slug}-execution/task", "ssm:GetParameters",
+                            resource, ACCOUNT_ID, {"aws:SecureTransport": "true", "aws:RequestedRegion": region},
+                            lifecycle.execution_policies) for resource in configured + others]
+        decisions = [decision.allowed for decision in evaluator.evaluate(requests)]
+        assert decisions == [True] * len(configured) + [False] * len(others)
+
+    def test_the_service_is_served_where_its_url_says(self, lifecycle):
+        """With a domain: the certificate the deploy role requested was issued once its validation record was
+        in the zone (the emulator issues nothing before), and the release's URL is the domain's."""
+        lifecycle.require("the release job")
+        answers = lifecycle.pipeline.answers
+        if answers["domain_name"]:
+            assert lifecycle.deployed["service_url"] == f"https://{answers['domain_name']}"
+        else:
+            assert lifecycle.deployed["service_url"].startswith(
+                "https://" if answers["enable_https"] == "yes" else "http://")
+            assert lifecycle.deployed["service_url"].endswith(".elb.amazonaws.com")
 
     def test_the_state_is_encrypted_with_the_bootstraps_key(self, lifecycle, emulated_account):
         lifecycle.require("the release job")
@@ -226,7 +290,9 @@ class TestLifecycle:
         bootstrap = {
             "iam roles": sorted(roles),
             "iam policies": sorted(f"{answers['project_slug']}-{name}" for name in
-                                   ("terraform-read", "deploy-network", "deploy-compute", "deploy-state")),
+                                   ("terraform-read", "deploy-network", "deploy-compute", "deploy-state",
+                                    "deploy-observe")
+                                   + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
             "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(state_key)],
@@ -315,13 +381,12 @@ class TestLifecycle:
         total = sum(step.seconds for step in steps)
         record_property("summary", f"lifecycle: {total:.0f} s in all; " + ", ".join(
             f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
-        assert len(steps) == 6 or lifecycle.failure
+        assert len(steps) == 7 or lifecycle.failure
 
 
 EMULATED_APPLIES = [
     pytest.param({}, id="defaults"),
-    pytest.param({**EVERYTHING_AT_ONCE, "acm_certificate_arn": CERTIFICATE.format(region=LONGEST_REGION)},
-                 id="everything-at-once"),
+    pytest.param(EVERYTHING_AT_ONCE, id="everything-at-once"),
 ]
 
 

@@ -181,6 +181,33 @@ def test_verify_reports_a_rollback(default_project, tmp_path):
     assert "runs orders-api:1, not orders-api:2" in result.stderr
 
 
+def test_verify_names_the_alarm_that_rolled_a_release_back(default_project, tmp_path):
+    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ab12Cd34"
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(1), "IN_PROGRESS", "rolling back"),
+                                                ("ACTIVE", TASK.format(2), "FAILED", "alarm")),
+                             deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-target-5xx-rate\n"])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1
+    assert "::error title=Deployment rolled back by an alarm::" in result.stderr
+    assert "the deployment alarm orders-api-deploy-target-5xx-rate fired" in result.stderr
+    assert "docs/runbook.md#orders-api-deploy-target-5xx-rate" in result.stderr
+    assert calls(tmp_path)[1:] == [
+        "aws ecs list-service-deployments --cluster orders-api --service orders-api --query "
+        "sort_by(serviceDeployments, &createdAt)[-1].serviceDeploymentArn --output text",
+        f"aws ecs describe-service-deployments --service-deployment-arns {deployment} --query "
+        "serviceDeployments[0].[status, join(`, `, alarms.triggeredAlarmNames || `[]`)] --output text"]
+
+
+def test_verify_reports_a_canary_ecs_rolled_back_though_it_shows_failed(default_project, tmp_path):
+    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ef56Gh78"
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")),
+                             deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-p99-latency\n"])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1
+    assert "::error title=Deployment rolled back by an alarm::" in result.stderr
+    assert "no task is serving" not in result.stderr
+
+
 def test_verify_reports_a_failed_first_release(default_project, tmp_path):
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "tasks failed to start"))])
     result = verify(default_project, tmp_path, TASK.format(2))
@@ -205,8 +232,11 @@ def test_verify_says_when_aws_itself_fails(default_project, tmp_path):
 # --- scripts/stack-outputs.sh, scripts/terraform-apply.sh ---------------------------------------------------
 
 OUTPUTS = {name: {"value": value, "type": "string", "sensitive": False} for name, value in {
-    "service_url": "http://orders-api-1.us-east-1.elb.amazonaws.com", "cluster_name": "orders-api",
-    "service_name": "orders-api", "container_name": "app", "task_definition_arn": TASK.format(1)}.items()}
+    "service_url": "http://orders-api-1.us-east-1.elb.amazonaws.com",
+    "dashboard_url": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+                     "#dashboards/dashboard/orders-api",
+    "cluster_name": "orders-api", "service_name": "orders-api", "container_name": "app",
+    "task_definition_arn": TASK.format(1), "deployment_timeout_seconds": "1200"}.items()}
 DEPRECATION = """
 Warning: Deprecated Parameter
 
@@ -228,7 +258,7 @@ def test_stack_outputs_name_a_missing_output(default_project, tmp_path):
     (tmp_path / "outputs.json").write_text(json.dumps({"service_url": OUTPUTS["service_url"]}))
     stand_in(tmp_path, "terraform", f'case "$2" in output) cat "{tmp_path}/outputs.json" ;; esac')
     result = run_script(default_project, ["scripts/stack-outputs.sh", "terraform"], tmp_path)
-    assert result.returncode == 1 and "::error title=Missing Terraform output::cluster_name" in result.stderr
+    assert result.returncode == 1 and "::error title=Missing Terraform output::dashboard_url" in result.stderr
 
 
 @pytest.mark.parametrize("output, message", [
@@ -263,8 +293,9 @@ def run_against(account, project: Path, command: list[str]) -> subprocess.Comple
     return run_script(project, command, Path(sys.executable).parent, env)
 
 
-def service_with_releases(aws, *tags: str, pushed: tuple[str, ...]) -> list[str]:
-    """A service that has rolled out `tags` in turn (images in `pushed` exist in ECR); their revisions."""
+def service_with_releases(aws, *tags: str, pushed: tuple[str, ...], alarm: str | None = None) -> list[str]:
+    """A service that has rolled out `tags` in turn (images in `pushed` exist in ECR); their revisions.
+    With `alarm`, ECS watches that alarm during its deployments and rolls back when it fires."""
     ecr, ecs, ec2 = aws("ecr"), aws("ecs"), aws("ec2")
     ecr.create_repository(repositoryName="orders-api")
     for tag in pushed:
@@ -276,8 +307,15 @@ def service_with_releases(aws, *tags: str, pushed: tuple[str, ...]) -> list[str]
     revisions = [ecs.register_task_definition(family="orders-api", containerDefinitions=[{
         "name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:{tag}", "memory": 512}])[
         "taskDefinition"]["taskDefinitionArn"] for tag in tags]
+    settings = {}
+    if alarm:
+        aws("cloudwatch").put_metric_alarm(
+            AlarmName=alarm, Namespace="AWS/ApplicationELB", MetricName="TargetResponseTime", ExtendedStatistic="p99",
+            Period=60, EvaluationPeriods=3, Threshold=2, ComparisonOperator="GreaterThanThreshold")
+        settings["deploymentConfiguration"] = {"alarms": {"alarmNames": [alarm], "enable": True, "rollback": True}}
     ecs.create_service(cluster="orders-api", serviceName="orders-api", taskDefinition=revisions[0], desiredCount=2,
-                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}})
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+                       **settings)
     for revision in revisions[1:]:
         ecs.describe_services(cluster="orders-api", services=["orders-api"])
         ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=revision)
@@ -296,6 +334,24 @@ def test_verify_sees_a_bad_release_rolled_back(account, aws, default_project):
     result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
                                                     bad, "30"])
     assert result.returncode == 1 and f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
+
+
+def test_verify_names_the_deployment_alarm_that_fired(account, aws, default_project):
+    """ECS (as the emulator models it) rolls back a release during which a deployment alarm fired."""
+    (good,) = service_with_releases(aws, "good", pushed=("good", "bad"), alarm="orders-api-deploy-p99-latency")
+    ecs = aws("ecs")
+    bad = ecs.register_task_definition(family="orders-api", containerDefinitions=[{
+        "name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:bad", "memory": 512}])[
+        "taskDefinition"]["taskDefinitionArn"]
+    ecs.describe_services(cluster="orders-api", services=["orders-api"])  # the first deployment completes
+    ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=bad)
+    aws("cloudwatch").set_alarm_state(AlarmName="orders-api-deploy-p99-latency", StateValue="ALARM",
+                                      StateReason="p99 above 2 s")
+    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
+                                                    bad, "30"])
+    assert result.returncode == 1
+    assert f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
+    assert "the deployment alarm orders-api-deploy-p99-latency fired" in result.stderr
 
 
 def test_verify_passes_a_good_release(account, aws, default_project):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE_DIR, run
+from tests.conftest import TEMPLATE_DIR, load_hcl, run
 
 WORKFLOW = ".github/workflows/ci-cd.yml"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -177,11 +177,31 @@ def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project):
     (step,) = steps_using(deploy, "aws-actions/amazon-ecs-deploy-task-definition")
     # The action's own wait needs every task running: a failing first release would sit out its timeout.
     assert step["with"]["wait-for-service-stability"] is False
-    verify = deploy["steps"][-1]
-    assert verify["run"].startswith("scripts/verify-deployment.sh")
-    wait = int(shlex.split(verify["run"])[-1])
+    (verify,) = [item for item in deploy["steps"] if item.get("run", "").startswith("scripts/verify-deployment.sh")]
+    assert shlex.split(verify["run"])[-1] == "$TIMEOUT"
+    assert verify["env"]["TIMEOUT"] == "${{ steps.stack.outputs.deployment_timeout_seconds }}"
+    # The longest wait the stack can ask for: 20 minutes, plus a canary's two bakes at their maximum.
+    canary = 'deployment_strategy = "canary"' in (project / "terraform/locals.tf").read_text()
+    variables = load_hcl(project / "terraform/variables.tf")["variable"]
+    bakes = ("canary_bake_minutes", "deployment_bake_minutes")
+    caps = [re.search(rf"var\.{name} <= (\d+)", variable[name]["validation"][0]["condition"])
+            for variable in variables for name in bakes if name in variable]
+    longest_wait = 1200 + (60 * sum(int(cap[1]) for cap in caps) if canary else 0)
     (credentials,) = steps_using(deploy, "aws-actions/configure-aws-credentials")
-    assert credentials["with"]["role-duration-seconds"] > wait + 20 * 60  # the build, push and apply too
+    session = credentials["with"]["role-duration-seconds"]
+    assert deploy["timeout-minutes"] * 60 >= longest_wait + 20 * 60  # the build, push and apply too
+    assert session >= deploy["timeout-minutes"] * 60
+    (role,) = [item["aws_iam_role"]["deploy"] for item in load_hcl(project / "terraform/bootstrap/oidc.tf")["resource"]
+               if "deploy" in item.get("aws_iam_role", {})]
+    assert role["max_session_duration"] >= session
+
+
+def test_the_release_links_the_service_and_its_dashboard(project):
+    deploy = load_workflow(project)["jobs"]["release"]
+    (summary,) = [item for item in deploy["steps"] if "GITHUB_STEP_SUMMARY" in item.get("run", "")]
+    assert summary["if"] == "always() && steps.stack.outcome == 'success'"
+    assert summary["env"]["DASHBOARD_URL"] == "${{ steps.stack.outputs.dashboard_url }}"
+    assert "$DASHBOARD_URL" in summary["run"] and "$SERVICE_URL" in summary["run"]
 
 
 def test_aws_jobs_explain_a_missing_bootstrap(project):

@@ -170,6 +170,12 @@ class EmulatedAccount:
                 "DBSubnetGroups"]],
             "s3 buckets": [bucket["Name"] for bucket in client("s3").list_buckets()["Buckets"]],
             "dynamodb tables": client("dynamodb").list_tables()["TableNames"],
+            "alarms": [alarm["AlarmName"] for alarm in client("cloudwatch").describe_alarms()["MetricAlarms"]],
+            "dashboards": [board["DashboardName"] for board in client("cloudwatch").list_dashboards()[
+                "DashboardEntries"]],
+            "sns topics": [topic["TopicArn"] for topic in client("sns").list_topics()["Topics"]],
+            "saved log queries": [query["name"] for query in client("logs").describe_query_definitions()[
+                "queryDefinitions"]],
         }
 
     def mark(self) -> int:

@@ -5,6 +5,8 @@
 2. the plan job on main, signed in to the plan role, with the workflow's own plan script;
 3. the release job with the deploy role: push the image, tag it `initial`, apply the saved plan (the
    service is created on that image), deploy a new task definition revision, wait for the rollout;
+   then the next release, during whose rollout a deployment alarm fires: ECS rolls it back and the
+   job fails naming the alarm;
 4. the plan job again: it must find nothing to change;
 5. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
 6. `make destroy` with the deploy role.
@@ -20,6 +22,7 @@ from pathlib import Path
 from tests.emulator.pipeline import Pipeline, StepFailed
 
 IMAGE_TAG = "3f2c9e1d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e"  # a git SHA, as the workflow tags images
+ALARMED_IMAGE_TAG = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the next commit, whose release fails its alarms
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Lifecycle:
     bootstrap_outputs: dict = field(default_factory=dict)
     first_plan: dict[str, list[str]] = field(default_factory=dict)
     deployed: dict[str, str] = field(default_factory=dict)
+    alarmed: dict[str, str] = field(default_factory=dict)
+    execution_policies: dict[str, dict] = field(default_factory=dict)
     second_plan_changes: bool | None = None
     second_plan: dict[str, list[str]] = field(default_factory=dict)
     added_zone: str = ""
@@ -58,6 +63,8 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
         planned = pipeline.plan("plan-main", "ref:refs/heads/main")
         lifecycle.first_plan = pipeline.planned_actions(planned)
         lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG)
+        lifecycle.execution_policies = pipeline.execution_role_policies()
+        lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.deployed)
         again = pipeline.plan("plan-again", "ref:refs/heads/main")
         lifecycle.second_plan_changes = pipeline.plan_changes(again)
         lifecycle.second_plan = pipeline.planned_actions(again)

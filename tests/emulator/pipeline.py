@@ -224,6 +224,46 @@ class Pipeline:
         return {**stack, "revision": revision, "image": image, "deployments_before_release": json.dumps(
             first, default=str)}
 
+    def execution_role_policies(self) -> dict[str, dict]:
+        """The inline policies of the role ECS starts the tasks with, as the apply left them."""
+        iam = self.account.client("iam", ADMINISTRATOR, self.region)
+        role = f"{self.answers['project_slug']}-execution"
+        return {name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                for name in iam.list_role_policies(RoleName=role)["PolicyNames"]}
+
+    def release_an_alarm_stops(self, image_tag: str, stack: dict[str, str]) -> dict[str, str]:
+        """A release during whose rollout a deployment alarm fires (as a 500 on every request would make
+        it): the same deploy steps, the alarm set to ALARM by the administrator once the rollout started,
+        then scripts/verify-deployment.sh, which must fail naming the alarm while ECS rolls back."""
+        directory = self.checkout("release-alarmed")
+        administrator_ecs = self.account.client("ecs", ADMINISTRATOR, self.region)
+        with self.step(f"release {image_tag[:12]}, an alarm fires (deploy role)", "deploy"):
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "alarmed")
+            ecr = self.account.client("ecr", credentials, self.region)
+            ecs = self.account.client("ecs", credentials, self.region)
+            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
+            repository = self.answers["project_slug"]
+            ecs_actions.push_image(ecr, repository, image_tag)
+            # The alarms ECS watches, as Terraform configured the service (read before the rollout starts:
+            # in the emulator, the next DescribeServices ends a rollout).
+            service = administrator_ecs.describe_services(cluster=stack["cluster_name"],
+                                                          services=[stack["service_name"]])["services"][0]
+            (alarm,) = [name for name in service["deploymentConfiguration"]["alarms"]["alarmNames"]
+                        if name.endswith("-deploy-target-5xx-rate")]
+            image = f"{registry}/{repository}:{image_tag}"
+            document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
+                                                          image, {"APP_IMAGE_TAG": image_tag})
+            revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
+            cloudwatch = self.account.client("cloudwatch", ADMINISTRATOR, self.region)
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="every request answers 500")
+            verdict = self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision,
+                                "120"], credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"}, ok=(1,))
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="the release was rolled back")
+        running = administrator_ecs.describe_services(cluster=stack["cluster_name"], services=[stack["service_name"]])[
+            "services"][0]["deployments"]
+        return {"revision": revision, "alarm": alarm, "verdict": verdict.stderr,
+                "running": json.dumps(running, default=str)}
+
     def destroy(self) -> None:
         """`make destroy`, the runbook's teardown, with the deploy role (answering its prompts with yes)."""
         directory = self.checkout("destroy")

@@ -1,8 +1,9 @@
 """Reads a recorded AWS request and response back into an operation name and parameters.
 
 The parsing uses the AWS service models (botocore's, as loaded by moto) and moto's request parsers for the
-query, EC2, JSON and REST protocols, so a parameter reads the same whether the Go SDK of the Terraform
-provider, boto3 or the AWS CLI sent it.
+query, EC2, JSON and REST protocols, and botocore's CBOR codec for Smithy RPC v2 CBOR (CloudWatch, as the
+Go SDK calls it), so a parameter reads the same whether the Go SDK of the Terraform provider, boto3 or the
+AWS CLI sent it.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from moto.core.request import determine_request_protocol
 from moto.core.routing import get_service_router
 from moto.core.utils import get_service_model
 from werkzeug.datastructures import Headers, MultiDict
+
+from tests.emulator.server import rendered_emulator
 from werkzeug.test import EnvironBuilder
 from moto.core.request import Request
 
@@ -50,6 +53,12 @@ def parse_request(model_name: str, raw: dict, body: bytes) -> tuple[str | None, 
     operation, uri_params = operation_name(service_model, raw, body, request)
     if not operation:
         return None, {}
+    if raw["headers"].get("smithy-protocol") == "rpc-v2-cbor":
+        try:
+            return operation, to_plain(rendered_emulator().decode_cbor(
+                body, service_model.operation_model(operation).input_shape))
+        except Exception:  # noqa: BLE001 - keep the operation; its parameters stay unknown
+            return operation, {}
     try:
         operation_model = service_model.operation_model(operation)
         protocol = determine_request_protocol(service_model, request.content_type)
@@ -66,6 +75,8 @@ def parse_response(model_name: str, operation: str, raw: dict, response: bytes) 
     try:
         service_model = get_service_model(model_name)
         operation_model = service_model.operation_model(operation)
+        if raw["response_content_type"].startswith("application/cbor"):
+            return to_plain(rendered_emulator().decode_cbor(response, operation_model.output_shape))
         protocol = service_model.protocol
         if raw["response_content_type"].startswith("application/x-amz-json"):
             protocol = "json"

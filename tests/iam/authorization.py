@@ -381,6 +381,12 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             result += m.pass_role(p(c, key), "ecs-tasks.amazonaws.com", f"the task definition's {key}")
         return result
 
+    def load_balancing_roles(m: Model, c: Call) -> list:
+        """A canary service names the role ECS moves traffic with (loadBalancers[].advancedConfiguration)."""
+        return [grant for balancer in p(c, "loadBalancers") or []
+                for grant in m.pass_role((balancer.get("advancedConfiguration") or {}).get("roleArn"),
+                                         "ecs.amazonaws.com", "the role ECS shifts canary traffic with")]
+
     ecs_rules = {
         "CreateCluster": lambda m, c: m.created(c, "ecs:CreateCluster", ecs_cluster(m, c, p(c, "clusterName")),
                                                 tag_list(p(c, "tags")), "ecs:TagResource", "ecs:CreateAction") + [
@@ -395,12 +401,15 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         "DeleteCluster": lambda m, c: [m.on(c, "ecs:DeleteCluster", ecs_cluster(m, c, p(c, "cluster")))],
         "CreateService": lambda m, c: m.created(c, "ecs:CreateService", ecs_service(m, c), tag_list(p(c, "tags")),
                                                 "ecs:TagResource", "ecs:CreateAction") + [
-            m.service_linked_role(c, "ecs.amazonaws.com")],
+            m.service_linked_role(c, "ecs.amazonaws.com")] + load_balancing_roles(m, c),
         "DescribeServices": lambda m, c: [
             m.on(c, "ecs:DescribeServices", m.arn("ecs", c.region, "service/{}/{}".format(
                 (p(c, "cluster") or "default").rsplit("/", 1)[-1], name.rsplit("/", 1)[-1])))
             for name in p(c, "services") or []],
-        "UpdateService": lambda m, c: [m.on(c, "ecs:UpdateService", ecs_service(m, c))],
+        "UpdateService": lambda m, c: [m.on(c, "ecs:UpdateService", ecs_service(m, c))] + load_balancing_roles(m, c),
+        "ListServiceDeployments": lambda m, c: [m.on(c, "ecs:ListServiceDeployments", ecs_service(m, c))],
+        "DescribeServiceDeployments": lambda m, c: [
+            m.on(c, "ecs:DescribeServiceDeployments", arn) for arn in p(c, "serviceDeploymentArns") or []],
         "DeleteService": lambda m, c: [m.on(c, "ecs:DeleteService", ecs_service(m, c))],
         "RegisterTaskDefinition": register_task_definition,
         "TagResource": lambda m, c: [Authorization("ecs:TagResource", p(c, "resourceArn"), request_tag_context(
@@ -416,9 +425,11 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         name: (lambda action: lambda m, c: [m.on(c, f"iam:{action}", role(m, c))])(name)
         for name in ("GetRole", "GetRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies", "ListRoleTags",
                      "ListInstanceProfilesForRole", "PutRolePolicy", "DeleteRolePolicy", "DeleteRole", "UpdateRole",
-                     "UpdateRoleDescription", "UpdateAssumeRolePolicy", "UntagRole", "AttachRolePolicy",
-                     "DetachRolePolicy")
+                     "UpdateRoleDescription", "UpdateAssumeRolePolicy", "UntagRole")
     }
+    for name in ("AttachRolePolicy", "DetachRolePolicy"):
+        iam_rules[name] = (lambda action: lambda m, c: [m.on(c, f"iam:{action}", role(m, c), context={
+            "iam:PolicyARN": p(c, "PolicyArn")})])(name)
     iam_rules["CreateRole"] = lambda m, c: m.created(c, "iam:CreateRole", role(m, c), tag_list(p(c, "Tags")),
                                                      "iam:TagRole")
     iam_rules["TagRole"] = lambda m, c: [Authorization("iam:TagRole", role(m, c), request_tag_context(
@@ -541,6 +552,96 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
                                                    request_tag_context(tag_list(p(c, "Tags"))))],
     }
 
+    def alarm(m: Model, c: Call, name: str) -> str:
+        return m.arn("cloudwatch", c.region, f"alarm:{name}")
+
+    def dashboard(m: Model, name: str) -> str:
+        return f"arn:{m.partition}:cloudwatch::{m.account}:dashboard/{name}"
+
+    cloudwatch_rules = {
+        # Tags sent with an alarm are authorized as cloudwatch:TagResource too (CloudWatch user guide,
+        # "Tagging your Amazon CloudWatch resources").
+        "PutMetricAlarm": lambda m, c: m.created(
+            c, "cloudwatch:PutMetricAlarm", alarm(m, c, p(c, "AlarmName")), tag_list(p(c, "Tags")),
+            "cloudwatch:TagResource", context={"cloudwatch:AlarmActions": p(c, "AlarmActions") or []}),
+        "DescribeAlarms": lambda m, c: [m.on(c, "cloudwatch:DescribeAlarms", alarm(m, c, name))
+                                        for name in p(c, "AlarmNames") or [(p(c, "AlarmNamePrefix") or "") + "*"]],
+        "DeleteAlarms": lambda m, c: [m.on(c, "cloudwatch:DeleteAlarms", alarm(m, c, name))
+                                      for name in p(c, "AlarmNames") or []],
+        "ListTagsForResource": lambda m, c: [m.on(c, "cloudwatch:ListTagsForResource", p(c, "ResourceARN"))],
+        "TagResource": lambda m, c: [Authorization("cloudwatch:TagResource", p(c, "ResourceARN"),
+                                                   request_tag_context(tag_list(p(c, "Tags"))))],
+        "UntagResource": lambda m, c: [m.on(c, "cloudwatch:UntagResource", p(c, "ResourceARN"))],
+        "PutDashboard": lambda m, c: [Authorization("cloudwatch:PutDashboard", dashboard(m, p(c, "DashboardName")))],
+        "GetDashboard": lambda m, c: [m.on(c, "cloudwatch:GetDashboard", dashboard(m, p(c, "DashboardName")))],
+        "DeleteDashboards": lambda m, c: [m.on(c, "cloudwatch:DeleteDashboards", dashboard(m, name))
+                                          for name in p(c, "DashboardNames") or []],
+    }
+
+    def topic(m: Model, c: Call) -> str:
+        arn = p(c, "TopicArn", "ResourceArn")
+        if arn:
+            return arn
+        subscription = p(c, "SubscriptionArn") or ""
+        return subscription.rsplit(":", 1)[0] if subscription.count(":") > 5 else m.arn("sns", c.region, "*")
+
+    sns_rules = {name: (lambda action: lambda m, c: [m.on(c, f"sns:{action}", topic(m, c))])(name) for name in (
+        "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes", "GetSubscriptionAttributes",
+        "SetSubscriptionAttributes", "Unsubscribe", "ListTagsForResource", "UntagResource",
+        "ListSubscriptionsByTopic")}
+    sns_rules.update({
+        # Tags sent with CreateTopic are authorized as sns:TagResource too (SNS developer guide, "Tagging").
+        "CreateTopic": lambda m, c: m.created(c, "sns:CreateTopic", r(c, "TopicArn") or m.arn(
+            "sns", c.region, p(c, "Name")), tag_list(p(c, "Tags")), "sns:TagResource"),
+        "Subscribe": lambda m, c: [m.on(c, "sns:Subscribe", topic(m, c), context={
+            "sns:Protocol": p(c, "Protocol"), "sns:Endpoint": p(c, "Endpoint")})],
+        "TagResource": lambda m, c: [Authorization("sns:TagResource", topic(m, c), request_tag_context(
+            tag_list(p(c, "Tags"))))],
+    })
+
+    def certificate(m: Model, c: Call) -> list:
+        return [m.on(c, f"acm:{c.operation}", p(c, "CertificateArn"))]
+
+    def request_certificate(m: Model, c: Call) -> list:
+        """Tags sent with RequestCertificate are authorized as acm:AddTagsToCertificate on the new certificate
+        too (ACM user guide, "Tagging resources")."""
+        tags = tag_list(p(c, "Tags"))
+        names = [p(c, "DomainName"), *(p(c, "SubjectAlternativeNames") or [])]
+        arn = r(c, "CertificateArn") or m.arn("acm", c.region, "certificate/*")
+        return [Authorization("acm:RequestCertificate", "*", {
+                    **request_tag_context(tags), "acm:DomainNames": names,
+                    "acm:ValidationMethod": p(c, "ValidationMethod") or "EMAIL"})] + (
+            [Authorization("acm:AddTagsToCertificate", arn, request_tag_context(tags),
+                           why="tags sent with the request")] if tags else [])
+
+    acm_rules = {name: certificate for name in (
+        "DescribeCertificate", "ListTagsForCertificate", "DeleteCertificate", "GetCertificate",
+        "RemoveTagsFromCertificate")}
+    acm_rules["RequestCertificate"] = request_certificate
+    acm_rules["AddTagsToCertificate"] = lambda m, c: [Authorization(
+        "acm:AddTagsToCertificate", p(c, "CertificateArn"), request_tag_context(tag_list(p(c, "Tags"))))]
+
+    def hosted_zone(m: Model, c: Call) -> str:
+        zone = (p(c, "HostedZoneId", "Id", "ResourceId") or "*").rsplit("/", 1)[-1]
+        return f"arn:{m.partition}:route53:::hostedzone/{zone}"
+
+    def record_changes(m: Model, c: Call) -> list:
+        changes = (p(c, "ChangeBatch") or {}).get("Changes", [])
+        sets = [change.get("ResourceRecordSet", {}) for change in changes]
+        return [m.on(c, "route53:ChangeResourceRecordSets", hosted_zone(m, c), context={
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                item.get("Name", "").lower().rstrip(".") for item in sets],
+            "route53:ChangeResourceRecordSetsRecordTypes": [item.get("Type", "") for item in sets],
+            "route53:ChangeResourceRecordSetsActions": [change.get("Action", "") for change in changes]})]
+
+    route53_rules = {name: (lambda action: lambda m, c: [m.on(c, f"route53:{action}", hosted_zone(m, c))])(name)
+                     for name in ("GetHostedZone", "ListResourceRecordSets", "ListTagsForResource")}
+    route53_rules.update({
+        "ChangeResourceRecordSets": record_changes,
+        "GetChange": lambda m, c: [Authorization(
+            "route53:GetChange", f"arn:{m.partition}:route53:::change/{(p(c, 'Id') or '*').rsplit('/', 1)[-1]}")],
+    })
+
     def table(m: Model, c: Call) -> list:
         return [m.on(c, f"dynamodb:{c.operation}", m.arn("dynamodb", c.region, f"table/{p(c, 'TableName')}"))]
 
@@ -579,6 +680,10 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         **{("ecr", name): rule for name, rule in ecr_rules.items()},
         **{("application-autoscaling", name): rule for name, rule in autoscaling_rules.items()},
         **{("rds", name): rule for name, rule in rds_rules.items()},
+        **{("monitoring", name): rule for name, rule in cloudwatch_rules.items()},
+        **{("sns", name): rule for name, rule in sns_rules.items()},
+        **{("acm", name): rule for name, rule in acm_rules.items()},
+        **{("route53", name): rule for name, rule in route53_rules.items()},
         **table_rules,
         ("sts", "AssumeRoleWithWebIdentity"): web_identity,
     }
@@ -693,6 +798,12 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         ("ecs", "RegisterTaskDefinition"): tagged(
             lambda c: c.response.get("taskDefinition", {}).get("taskDefinitionArn"), "tags"),
         ("ecr", "CreateRepository"): tagged(lambda c: c.response.get("repository", {}).get("repositoryArn"), "tags"),
+        ("elasticloadbalancing", "CreateRule"): tagged(lambda c: first(c.response.get("Rules"), "RuleArn"), "Tags"),
+        ("monitoring", "PutMetricAlarm"): lambda model, call: remember_tags(
+            model, model.arn("cloudwatch", call.region, f"alarm:{call.params['AlarmName']}"),
+            tag_list(call.params.get("Tags"))),
+        ("sns", "CreateTopic"): tagged(lambda c: c.response.get("TopicArn"), "Tags"),
+        ("acm", "RequestCertificate"): tagged(lambda c: c.response.get("CertificateArn"), "Tags"),
         ("logs", "CreateLogGroup"): lambda model, call: remember_tags(
             model, model.arn("logs", call.region, f"log-group:{call.params['logGroupName']}"),
             tag_list(call.params.get("tags"))),

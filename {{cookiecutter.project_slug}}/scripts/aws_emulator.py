@@ -113,10 +113,16 @@ def ecs_rollouts() -> None:
     - On the next DescribeServices the deployment ends: COMPLETED when every container image of its task
       definition exists (an image in this account's ECR must have been pushed; any other registry counts
       as reachable) or the service wants no tasks; otherwise FAILED, as when tasks cannot pull their image.
+    - A deployment also fails when one of the service's deployment alarms (deploymentConfiguration.alarms,
+      enabled) went into ALARM after it started; ECS ignores an alarm already in ALARM at the start.
     - A FAILED deployment is rolled back to the last COMPLETED one, which becomes PRIMARY again and
       completes; with none to go back to, the failed deployment stays PRIMARY with no running tasks.
+    - Each deployment is also a service deployment (ListServiceDeployments, DescribeServiceDeployments,
+      which moto lacks): SUCCESSFUL, ROLLBACK_SUCCESSFUL or STOPPED, with the alarms that triggered it.
     """
+    from moto.core.responses import ActionResult
     from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
 
     create_service = EC2ContainerServiceBackend.create_service
     update_service = EC2ContainerServiceBackend.update_service
@@ -145,13 +151,34 @@ def ecs_rollouts() -> None:
                 finish_deployment(self, service)
         return services, failures
 
+    def list_service_deployments(self: Any) -> Any:
+        backend = self.ecs_backend
+        services, _ = describe_services(backend, self._get_param("cluster", "default"), [self._get_param("service")])
+        found = [item for service in services for item in getattr(service, "emulator_service_deployments", [])]
+        wanted = self._get_param("status") or []
+        found = [item for item in found if not wanted or item["status"] in wanted]
+        keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt",
+                "targetServiceRevisionArn", "status", "statusReason")
+        return ActionResult({"serviceDeployments": [{key: item[key] for key in keys if key in item}
+                                                    for item in reversed(found)]})
+
+    def describe_service_deployments(self: Any) -> Any:
+        wanted = self._get_param("serviceDeploymentArns") or []
+        found = {item["serviceDeploymentArn"]: item for service in self.ecs_backend.services.values()
+                 for item in getattr(service, "emulator_service_deployments", [])}
+        return ActionResult({"serviceDeployments": [found[arn] for arn in wanted if arn in found],
+                             "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]})
+
     EC2ContainerServiceBackend.create_service = create
     EC2ContainerServiceBackend.update_service = update
     EC2ContainerServiceBackend.describe_services = describe
+    EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
+    EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
 
 
-def start_deployment(service: Any, task_definition: str) -> dict:
-    """A new PRIMARY deployment of `task_definition`, IN_PROGRESS; the previous primary becomes ACTIVE."""
+def start_deployment(service: Any, task_definition: str, rollback: bool = False) -> dict:
+    """A new PRIMARY deployment of `task_definition`, IN_PROGRESS; the previous primary becomes ACTIVE.
+    Unless it is a rollback (part of the failed deployment's), it is a new service deployment too."""
     from moto.core.utils import utcnow
     from moto.moto_api._internal import mock_random
 
@@ -167,7 +194,32 @@ def start_deployment(service: Any, task_definition: str) -> dict:
     }
     service.deployments.insert(0, deployment)
     service.running_count = 0
+    if not rollback:
+        alarms = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
+        arn = service.arn.replace(":service/", ":service-deployment/") + "/" + identifier.split("/")[1]
+        record = {"serviceDeploymentArn": arn, "serviceArn": service.arn, "clusterArn": service.cluster_arn,
+                  "createdAt": deployment["createdAt"], "startedAt": deployment["createdAt"],
+                  "status": "IN_PROGRESS", "targetServiceRevisionArn": task_definition,
+                  "alarms": {"alarmNames": alarms.get("alarmNames", []),
+                             "status": "MONITORING" if alarms.get("enable") else "DISABLED"}}
+        service.emulator_service_deployments = [*getattr(service, "emulator_service_deployments", []), record]
     return deployment
+
+
+def service_deployment(service: Any) -> dict:
+    return getattr(service, "emulator_service_deployments", [{}])[-1]
+
+
+def triggered_alarms(backend: Any, service: Any, deployment: dict) -> list[str]:
+    """The service's deployment alarms that went into ALARM after `deployment` started."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    alarms = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
+    if not alarms.get("enable"):
+        return []
+    known = cloudwatch_backends[backend.account_id][backend.region_name].alarms
+    return [name for name in alarms.get("alarmNames", []) if name in known and known[name].state_value == "ALARM"
+            and known[name].state_updated_timestamp >= deployment["createdAt"]]
 
 
 def complete(service: Any, deployment: dict) -> None:
@@ -176,6 +228,10 @@ def complete(service: Any, deployment: dict) -> None:
     service.deployments[:] = [deployment]
     service.running_count = service.desired_count
     service.task_definition = deployment["taskDefinition"]
+    record = service_deployment(service)
+    if record.get("status") == "IN_PROGRESS":
+        record.update(status="SUCCESSFUL", finishedAt=deployment["updatedAt"])
+        record["alarms"]["status"] = "MONITORING_COMPLETE" if record["alarms"]["status"] == "MONITORING" else "DISABLED"
 
 
 def image_exists(image: str) -> bool:
@@ -192,21 +248,34 @@ def image_exists(image: str) -> bool:
 
 
 def finish_deployment(backend: Any, service: Any) -> None:
-    """End the primary deployment: COMPLETED, or FAILED and rolled back to the last completed one."""
+    """End the primary deployment: COMPLETED, or FAILED (its tasks cannot start, or a deployment alarm
+    fired) and rolled back to the last completed one."""
     primary = service.deployments[0]
     definition = backend.describe_task_definition(primary["taskDefinition"])
-    if service.desired_count == 0 or all(image_exists(item["image"]) for item in definition.container_definitions):
+    alarms = triggered_alarms(backend, service, primary)
+    starts = service.desired_count == 0 or all(image_exists(item["image"]) for item in definition.container_definitions)
+    if starts and not alarms:
         complete(service, primary)
         return
-    primary.update(rolloutState="FAILED", runningCount=0, failedTasks=service.desired_count,
-                   rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
+    reason = (f"ECS deployment {primary['id']} rolled back: alarm {', '.join(alarms)} in ALARM state." if alarms
+              else "ECS deployment circuit breaker: tasks failed to start.")
+    primary.update(rolloutState="FAILED", runningCount=0 if not starts else primary["runningCount"],
+                   failedTasks=0 if starts else service.desired_count, rolloutStateReason=reason)
     previous = next((item for item in service.deployments[1:] if item.get("emulatorCompleted")), None)
+    record = service_deployment(service)
+    record.update(statusReason=reason, finishedAt=primary["updatedAt"],
+                  status="ROLLBACK_SUCCESSFUL" if previous else "STOPPED")
+    if alarms:
+        record["alarms"].update(status="TRIGGERED", triggeredAlarmNames=alarms)
     service.deployments[:] = [primary]
     service.running_count = 0
     if previous:
-        complete(service, start_deployment(service, previous["taskDefinition"]))
+        record["rollback"] = {"reason": reason, "startedAt": primary["updatedAt"],
+                              "serviceRevisionArn": previous["taskDefinition"]}
+        complete(service, start_deployment(service, previous["taskDefinition"], rollback=True))
+        cause = f"alarm {', '.join(alarms)} in ALARM" if alarms else "deployment circuit breaker tripped"
         service.events.insert(0, {"message": f"(service {service.name}) rolling back to "
-                                             f"{previous['taskDefinition']}: deployment circuit breaker tripped."})
+                                             f"{previous['taskDefinition']}: {cause}."})
 
 
 def s3_tags_on_create() -> None:
@@ -304,6 +373,52 @@ def s3_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def acm_dns_validation() -> None:
+    """moto issues every DNS-validated certificate a minute after it was requested, whether or not its
+    validation record exists. ACM issues one only once the CNAME it asked for resolves; here, once a hosted
+    zone of the account holds that record (name, type and value), which is what the stack must create."""
+    from moto.acm.models import CertBundle
+    from moto.route53.models import route53_backends
+
+    def dns(name: str) -> str:
+        return name.lower().rstrip(".")
+
+    def check(self: Any) -> None:
+        if self.type != "AMAZON_ISSUED" or self.status != "PENDING_VALIDATION":
+            return
+        wanted = {(dns(option["ResourceRecord"]["Name"]), dns(option["ResourceRecord"]["Value"]))
+                  for option in self.describe()["Certificate"].get("DomainValidationOptions", [])}
+        zones = route53_backends[self.arn.split(":")[4]]["global"].zones.values()
+        found = {(dns(record.name), dns(value)) for zone in zones
+                 for record in zone.rrsets if record.type == "CNAME" for value in record.records}
+        if wanted and wanted <= found:
+            self.status = "ISSUED"
+
+    CertBundle.check = check
+
+
+# The AWS managed policies the stacks attach (canary services: ECS's load balancing role, iam.tf).
+MANAGED_POLICIES = ("AmazonECSInfrastructureRolePolicyForLoadBalancers",)
+
+
+def aws_managed_policies() -> None:
+    """moto knows AWS's managed policies but loads none unless told to load all of them (over a thousand,
+    in every account and region it creates), so attaching one fails with NoSuchEntity. It now loads the
+    ones the stacks attach, from its own copy of their documents."""
+    import json
+
+    from moto.iam import models
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    wanted = {name: data for name, data in json.loads(aws_managed_policies_data).items() if name in MANAGED_POLICIES}
+
+    def init_aws_policies(self: Any) -> list:
+        return [models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+                for name, data in wanted.items()]
+
+    models.IAMBackend._init_aws_policies = init_aws_policies
+
+
 GAPS: tuple[Callable[[], None], ...] = (
     application_autoscaling_tags,
     ecs_service_keeps_its_settings,
@@ -313,6 +428,8 @@ GAPS: tuple[Callable[[], None], ...] = (
     logs_query_definitions,
     security_group_rule_descriptions,
     s3_bucket_policy_conditions,
+    aws_managed_policies,
+    acm_dns_validation,
 )
 
 
@@ -325,7 +442,104 @@ def apply_gaps() -> None:
 
 def make_app() -> Callable:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    return DomainDispatcherApplication(create_backend_app)
+    return cloudwatch_in_cbor(DomainDispatcherApplication(create_backend_app))
+
+
+# --- CloudWatch in Smithy RPC v2 CBOR ---------------------------------------------------------------------
+# The AWS SDK for Go v2 (the Terraform provider) and newer AWS SDKs call CloudWatch in Smithy RPC v2 CBOR
+# (POST /service/GraniteServiceVersion20100801/operation/<Operation>); moto 5.2.5 answers CloudWatch only
+# in the query protocol. The app below turns such a request into the query request it means, lets moto
+# answer it, and turns the answer (or the error) back into CBOR, using botocore's own codecs and models.
+
+CBOR_PATH = "/service/GraniteServiceVersion20100801/operation/"
+
+
+def cbor_operation(path: str) -> str | None:
+    return path[len(CBOR_PATH):] if path.startswith(CBOR_PATH) else None
+
+
+def cloudwatch_model() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("cloudwatch")
+
+
+def decode_cbor(body: bytes, shape: Any) -> dict:
+    """The parameters (or answer) a CBOR body carries, read with `shape`."""
+    from botocore.parsers import RpcV2CBORParser
+
+    if not body:
+        return {}
+    parsed = RpcV2CBORParser().parse({"status_code": 200, "headers": {}, "body": body}, shape)
+    parsed.pop("ResponseMetadata", None)
+    return parsed
+
+
+def encode_cbor(value: dict, shape: Any) -> bytes:
+    from botocore.serialize import RpcV2CBORSerializer
+
+    body = bytearray()
+    if shape is not None:
+        RpcV2CBORSerializer()._serialize_data_item(body, value, shape)
+    return bytes(body)
+
+
+def cbor_text_map(fields: dict[str, str]) -> bytes:
+    """A CBOR map of text to text (an error body needs no model)."""
+    def item(major: int, length: int) -> bytes:
+        if length < 24:
+            return bytes([major << 5 | length])
+        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+
+    body = bytearray(item(5, len(fields)))
+    for key, value in fields.items():
+        for text in (key, value):
+            encoded = text.encode()
+            body += item(3, len(encoded)) + encoded
+    return bytes(body)
+
+
+def cloudwatch_in_cbor(app: Callable) -> Callable:
+    import io
+    from urllib.parse import urlencode
+
+    from botocore.parsers import QueryParser
+    from botocore.serialize import QuerySerializer
+
+    def translated(environ: dict, start_response: Callable) -> Any:
+        operation = cbor_operation(environ.get("PATH_INFO", ""))
+        if operation is None:
+            return app(environ, start_response)
+        model = cloudwatch_model().operation_model(operation)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        params = decode_cbor(environ["wsgi.input"].read(length), model.input_shape)
+        query = QuerySerializer().serialize_to_request(params, model)
+        form = urlencode(query["body"], doseq=True).encode()
+        inner = {**environ, "PATH_INFO": "/", "QUERY_STRING": "", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                 "CONTENT_LENGTH": str(len(form)), "wsgi.input": io.BytesIO(form)}
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            answer.update(status=status, headers=headers)
+            return lambda data: None
+
+        xml = b"".join(app(inner, capture))
+        code = int(answer["status"].split()[0])
+        parsed = QueryParser().parse({"status_code": code, "headers": dict(answer["headers"]), "body": xml},
+                                     model.output_shape)
+        headers = [("smithy-protocol", "rpc-v2-cbor"), ("Content-Type", "application/cbor")]
+        if code >= 300:
+            error = parsed.get("Error", {})
+            body = cbor_text_map({"__type": f"com.amazonaws.cloudwatch#{error.get('Code', 'InternalFailure')}",
+                                  "message": error.get("Message", "")})
+            headers.append(("x-amzn-query-error", f"{error.get('Code', 'InternalFailure')};Sender"))
+        else:
+            parsed.pop("ResponseMetadata", None)
+            body = encode_cbor(parsed, model.output_shape) or cbor_text_map({})
+        start_response(answer["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return translated
 
 
 def serve(app: Callable) -> tuple[Any, threading.Thread]:

@@ -36,6 +36,30 @@ deployments() {
   printf '%s\n' "$output"
 }
 
+# How ECS itself records the service's latest deployment: its status (SUCCESSFUL, ROLLBACK_SUCCESSFUL,
+# ...) and the deployment alarms that fired during it, comma-separated, tab-separated; nothing when ECS
+# cannot say (an account or CLI without the service deployments API).
+outcome() {
+  local arn answer
+  # shellcheck disable=SC2016 # the backticks are JMESPath literals, not command substitution
+  arn=$(aws ecs list-service-deployments --cluster "$cluster" --service "$service" \
+    --query 'sort_by(serviceDeployments, &createdAt)[-1].serviceDeploymentArn' --output text 2>/dev/null) || return 0
+  [[ $arn =~ ^arn:aws[a-z-]*:ecs:[^[:space:]]+:service-deployment/[^[:space:]]+$ ]] || return 0
+  # shellcheck disable=SC2016
+  answer=$(aws ecs describe-service-deployments --service-deployment-arns "$arn" \
+    --query 'serviceDeployments[0].[status, join(`, `, alarms.triggeredAlarmNames || `[]`)]' --output text \
+    2>/dev/null) || return 0
+  printf '%s' "$answer"
+}
+
+# Fails the job for a deployment ECS rolled back to the primary revision $1, naming the alarm if one fired.
+rolled_back() {
+  if [ -n "$alarms" ] && [ "$alarms" != None ]; then
+    error "Deployment rolled back by an alarm" "$service runs ${1##*/}, not $revision: the deployment alarm $alarms fired while $revision rolled out, so ECS returned to the previous version, which is serving. Read what the alarm measures and where to look first in docs/runbook.md#${alarms%%,*}, fix, and push again."
+  fi
+  error "Deployment rolled back" "$service runs ${1##*/}, not $revision: ECS stopped $revision (${reason:-its tasks kept failing}) and returned to the previous version, which is serving. Find why its tasks failed (stopped tasks, /ecs logs: $runbook), fix, and push again."
+}
+
 started=$SECONDS
 while :; do
   lines=$(deployments)
@@ -43,13 +67,19 @@ while :; do
   mine=$(awk -F'\t' -v td="$expected" '$2 == td {print $1 "\t" $3 "\t" $4; exit}' <<<"$lines")
   IFS=$'\t' read -r status state reason <<<"$mine"
   if [ -z "$mine" ] || { [ "$status" != PRIMARY ] && [ -n "$primary" ]; }; then
-    error "Deployment rolled back" "$service runs ${primary##*/}, not $revision: ECS's circuit breaker stopped $revision and returned to the previous version, which is serving. Find why its tasks failed (stopped tasks, /ecs logs: $runbook), fix, and push again."
+    IFS=$'\t' read -r ecs_status alarms <<<"$(outcome)"
+    rolled_back "$primary"
   fi
   case $state in
     COMPLETED)
       echo "$service runs $revision: deployment COMPLETED after $((SECONDS - started)) s"
       exit 0 ;;
     FAILED)
+      # A canary's previous revision may still be serving while ECS reports the new one FAILED.
+      IFS=$'\t' read -r ecs_status alarms <<<"$(outcome)"
+      if [ "$ecs_status" = ROLLBACK_SUCCESSFUL ]; then
+        rolled_back "previous revision"
+      fi
       error "Deployment failed" "$service could not start $revision (${reason:-no reason given}) and has no earlier completed version to return to, so no task is serving. Read the stopped tasks' reasons and the /ecs logs ($runbook), fix the image or its settings, and push again."
       ;;
   esac

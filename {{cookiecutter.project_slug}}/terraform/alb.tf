@@ -12,8 +12,12 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.enable_deletion_protection
 }
 
+# The service's target group ("primary"), and for canary deployments a second one ("alternate"): ECS
+# starts each new revision's tasks in the group not serving, then moves the production rule's weights.
 resource "aws_lb_target_group" "app" {
   #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC's private subnets.
+  for_each = toset(local.canary ? ["primary", "alternate"] : ["primary"])
+
   # name_prefix (at most 6 characters) lets a replacement be created before the old one is destroyed.
   name_prefix          = substr(local.name, 0, 6)
   port                 = var.container_port
@@ -36,6 +40,46 @@ resource "aws_lb_target_group" "app" {
   }
 }
 
+# Every request matches this rule; ECS owns its weights once the service exists.
+resource "aws_lb_listener_rule" "production" {
+  count = local.canary ? 1 : 0
+
+  listener_arn = var.enable_https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  priority     = 1
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.app["primary"].arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.app["alternate"].arn
+        weight = 0
+      }
+    }
+  }
+
+  lifecycle {
+    # ECS shifts the weights between the two target groups on every canary deployment.
+    ignore_changes = [action]
+  }
+}
+
+moved {
+  from = aws_lb_target_group.app
+  to   = aws_lb_target_group.app["primary"]
+}
+
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:HTTP is served only while enable_https is false; with HTTPS on, this listener only redirects.
   #checkov:skip=CKV_AWS_103:TLS applies to the HTTPS listener below, not to this HTTP one.
@@ -45,7 +89,7 @@ resource "aws_lb_listener" "http" {
 
   default_action {
     type             = var.enable_https ? "redirect" : "forward"
-    target_group_arn = var.enable_https ? null : aws_lb_target_group.app.arn
+    target_group_arn = var.enable_https ? null : aws_lb_target_group.app["primary"].arn
 
     dynamic "redirect" {
       for_each = var.enable_https ? [1] : []
@@ -65,10 +109,10 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.tls_policy
-  certificate_arn   = var.acm_certificate_arn
+  certificate_arn   = local.certificate_arn
 
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.app.arn
+    target_group_arn = aws_lb_target_group.app["primary"].arn
   }
 }

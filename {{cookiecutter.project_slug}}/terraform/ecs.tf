@@ -8,7 +8,7 @@ resource "aws_ecs_cluster" "this" {
 
   setting {
     name  = "containerInsights"
-    value = "enhanced"
+    value = var.container_insights
   }
 }
 
@@ -44,16 +44,9 @@ resource "aws_ecs_task_definition" "app" {
       portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
       linuxParameters        = { initProcessEnabled = true }
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-      environment = [
-        { name = "APP_ENVIRONMENT", value = var.environment },
-        { name = "APP_IMAGE_TAG", value = var.image_tag },
-        { name = "APP_PORT", value = tostring(var.container_port) },
-        { name = "APP_WORKERS", value = tostring(max(1, floor(var.task_cpu / 1024))) },
-        { name = "APP_KEEP_ALIVE_TIMEOUT", value = tostring(local.keep_alive_timeout) },
-        { name = "APP_SHUTDOWN_TIMEOUT", value = tostring(local.app_shutdown_timeout) },
-        { name = "APP_FORWARDED_ALLOW_IPS", value = var.vpc_cidr },
-        { name = "APP_DOCS_ENABLED", value = "false" },
-      ]
+      environment            = [for name, value in local.plain_environment : { name = name, value = value }]
+      # ECS reads these from SSM Parameter Store as the task starts; only their names are here.
+      secrets = [for name, parameter in var.secrets : { name = name, valueFrom = local.secret_arns[name] }]
       # The same probe as the Dockerfile HEALTHCHECK; it requests var.health_check_path inside the task.
       healthCheck = {
         command     = ["CMD", "python", "-m", "app.healthcheck"]
@@ -88,14 +81,39 @@ resource "aws_ecs_service" "app" {
   propagate_tags                    = "SERVICE"
   enable_execute_command            = false
 
-  # Rolling deploys keep full capacity: new tasks start alongside the old (200%) and old ones stop
-  # only once the new are healthy (100%). A deployment whose tasks keep failing is rolled back.
+  # Rolling: new tasks start alongside the old (200 %) and old ones stop only once the new are healthy
+  # (100 %). Canary: ECS starts the new revision in full in the other target group, sends it
+  # canary_percent of the traffic for canary_bake_minutes, then all of it, and keeps the old revision
+  # for deployment_bake_minutes. Either way a deployment whose tasks keep failing (circuit breaker) or
+  # during which a deployment alarm fires (alarms.tf) is rolled back to the last completed one.
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
+  deployment_configuration {
+    strategy             = local.canary ? "CANARY" : "ROLLING"
+    bake_time_in_minutes = local.canary ? var.deployment_bake_minutes : null
+
+    dynamic "canary_configuration" {
+      for_each = local.canary ? [1] : []
+      content {
+        canary_percent              = var.canary_percent
+        canary_bake_time_in_minutes = var.canary_bake_minutes
+      }
+    }
+  }
+
+  # New tasks that keep failing to start (a bad setting, an image that cannot be pulled) register with no
+  # target group, so no alarm sees them: the circuit breaker ends such a deployment within minutes. ECS
+  # documents it for its rolling and blue/green (canary's) deployment types alike.
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  alarms {
+    enable      = true
+    rollback    = true
+    alarm_names = local.deployment_alarm_names
   }
 
   network_configuration {
@@ -105,15 +123,26 @@ resource "aws_ecs_service" "app" {
   }
 
   load_balancer {
-    target_group_arn = aws_lb_target_group.app.arn
+    target_group_arn = aws_lb_target_group.app["primary"].arn
     container_name   = local.container_name
     container_port   = var.container_port
+
+    dynamic "advanced_configuration" {
+      for_each = local.canary ? [1] : []
+      content {
+        alternate_target_group_arn = aws_lb_target_group.app["alternate"].arn
+        production_listener_rule   = aws_lb_listener_rule.production[0].arn
+        role_arn                   = aws_iam_role.ecs_load_balancing[0].arn
+      }
+    }
   }
 
   lifecycle {
-    # desired_count belongs to autoscaling and task_definition to the deploy pipeline once created.
-    ignore_changes = [desired_count, task_definition]
+    # desired_count belongs to autoscaling and task_definition to the deploy pipeline once created.{% if cookiecutter.deployment_strategy == "canary" %}
+    # A canary deployment swaps the target group the service serves from with the alternate one, so
+    # after creation the load balancer attachment is ECS's too.{% endif %}
+    ignore_changes = [desired_count, task_definition{% if cookiecutter.deployment_strategy == "canary" %}, load_balancer{% endif %}]
   }
 
-  depends_on = [aws_lb_listener.http, aws_iam_role_policy.execution]
+  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.production, aws_iam_role_policy.execution, aws_iam_role_policy_attachment.ecs_load_balancing]
 }

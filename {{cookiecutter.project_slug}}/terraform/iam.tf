@@ -27,7 +27,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 # Execution role: what ECS itself needs to start a task, pull this image and ship its logs.
 resource "aws_iam_role" "execution" {
   name               = "${local.name}-execution"
-  description        = "ECS starts ${local.name} tasks: pulls its image, writes its logs"
+  description        = "ECS starts ${local.name} tasks: pulls its image, writes its logs, reads its secrets"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
@@ -48,6 +48,31 @@ data "aws_iam_policy_document" "execution" {
     sid       = "WriteThisLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.app.arn}:log-stream:*"]
+  }
+
+  # Exactly the parameters var.secrets names, nothing else of the account's.
+  dynamic "statement" {
+    for_each = length(var.secrets) > 0 ? [1] : []
+    content {
+      sid       = "ReadTheseSecrets"
+      actions   = ["ssm:GetParameters"]
+      resources = sort(values(local.secret_arns))
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secrets) > 0 && var.secrets_kms_key_arn != null ? [1] : []
+    content {
+      sid       = "DecryptTheSecretsThroughSsm"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${var.aws_region}.amazonaws.com"]
+      }
+    }
   }
 }
 
@@ -106,4 +131,34 @@ resource "aws_iam_role_policy" "flow_logs" {
   name   = "write-flow-logs"
   role   = aws_iam_role.flow_logs.id
   policy = data.aws_iam_policy_document.flow_logs.json
+}
+
+# Canary deployments: the role ECS uses to move traffic between the two target groups (alb.tf). It
+# carries the AWS managed policy made for this, which the ECS developer guide names.
+resource "aws_iam_role" "ecs_load_balancing" {
+  count = local.canary ? 1 : 0
+
+  name               = "${local.name}-ecs-load-balancing"
+  description        = "ECS shifts ${local.name}'s traffic between its target groups during canary deployments"
+  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
+}
+
+# The trust policy the ECS developer guide gives this role, unchanged: ECS documents no condition keys it
+# sends when it assumes an infrastructure role, and a condition it does not meet would stop every canary.
+data "aws_iam_policy_document" "ecs_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "ecs_load_balancing" {
+  count = local.canary ? 1 : 0
+
+  role       = aws_iam_role.ecs_load_balancing[0].name
+  policy_arn = local.ecs_load_balancing_policy
 }

@@ -43,6 +43,27 @@ locals {
   app_shutdown_timeout = var.request_timeout_seconds
   stop_timeout         = var.request_timeout_seconds + 10
 
+  # Chosen when the project was rendered (cookiecutter's deployment_strategy): a canary service's load
+  # balancer attachment belongs to ECS after creation (ecs.tf), so switching means rendering again.
+  deployment_strategy = "{{ cookiecutter.deployment_strategy }}"
+  canary              = local.deployment_strategy == "canary"
+
+  ecs_load_balancing_policy = "arn:${local.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+  # The container's plain settings; secrets (var.secrets) never go here.
+  plain_environment = {
+    APP_ENVIRONMENT         = var.environment
+    APP_IMAGE_TAG           = var.image_tag
+    APP_PORT                = tostring(var.container_port)
+    APP_WORKERS             = tostring(max(1, floor(var.task_cpu / 1024)))
+    APP_KEEP_ALIVE_TIMEOUT  = tostring(local.keep_alive_timeout)
+    APP_SHUTDOWN_TIMEOUT    = tostring(local.app_shutdown_timeout)
+    APP_FORWARDED_ALLOW_IPS = var.vpc_cidr
+    APP_DOCS_ENABLED        = "false"
+  }
+  plain_environment_names = ["APP_ENVIRONMENT", "APP_IMAGE_TAG", "APP_PORT", "APP_WORKERS", "APP_KEEP_ALIVE_TIMEOUT", "APP_SHUTDOWN_TIMEOUT", "APP_FORWARDED_ALLOW_IPS", "APP_DOCS_ENABLED"]
+  secret_arns             = { for name, parameter in var.secrets : name => "arn:${local.partition}:ssm:${var.aws_region}:${local.account_id}:parameter${parameter}" }
+
   container_name = "app"
   image          = "${data.aws_ecr_repository.app.repository_url}:${var.image_tag}"
   log_group_name = "/ecs/${local.name}"

@@ -11,7 +11,7 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_kms_key" "logs" {
-  description             = "Encrypts the CloudWatch logs of ${local.name}"
+  description             = "Encrypts the CloudWatch logs and alarm notifications of ${local.name}"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.logs_key.json
@@ -54,6 +54,18 @@ data "aws_iam_policy_document" "logs_key" {
         "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.log_group_name}",
         "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/vpc/${local.name}/flow-logs",
       ]
+    }
+  }
+
+  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes.
+  statement {
+    sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
   }
 }

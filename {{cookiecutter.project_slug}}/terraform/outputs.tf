@@ -1,6 +1,6 @@
 output "service_url" {
   description = "URL of the service behind the load balancer."
-  value       = "${var.enable_https ? "https" : "http"}://${aws_lb.this.dns_name}"
+  value       = local.has_domain ? "https://${var.domain_name}" : "${var.enable_https ? "https" : "http"}://${aws_lb.this.dns_name}"
 }
 
 output "alb_dns_name" {
@@ -61,4 +61,24 @@ output "database_subnet_group_name" {
 output "database_security_group_id" {
   description = "Security group for a database in the isolated tier, or null when it is off."
   value       = one(aws_security_group.database[*].id)
+}
+
+output "dashboard_url" {
+  description = "CloudWatch dashboard of the service: traffic, errors, latency, tasks, deployments, alarms."
+  value       = "https://${var.aws_region}.console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards/dashboard/${aws_cloudwatch_dashboard.this.dashboard_name}"
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies; subscribe email, chat or paging to it (README)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "deployment_timeout_seconds" {
+  description = "How long the release job waits for a rollout: 20 minutes, plus the canary's bakes."
+  value       = tostring(1200 + (local.canary ? 60 * (var.canary_bake_minutes + var.deployment_bake_minutes) : 0))
+}
+
+output "deployment_alarm_names" {
+  description = "Alarms ECS watches during each deployment, rolling back when one fires."
+  value       = local.deployment_alarm_names
 }

@@ -115,8 +115,50 @@ variable "acm_certificate_arn" {
   }
 
   validation {
-    condition     = !var.enable_https || var.acm_certificate_arn != null
-    error_message = "The acm_certificate_arn is required when enable_https is true."
+    condition     = !var.enable_https || var.acm_certificate_arn != null || var.domain_name != null
+    error_message = "The acm_certificate_arn is required when enable_https is true and no domain_name is given (with a domain_name, the stack requests its own certificate)."
+  }
+
+  validation {
+    condition     = var.domain_name == null || var.acm_certificate_arn == null
+    error_message = "The acm_certificate_arn must be null when domain_name is set: the stack requests and validates the domain's certificate itself."
+  }
+}
+
+variable "domain_name" {
+  description = "The service's own domain, such as orders.example.com, in hosted_zone: the stack requests its certificate (DNS validation), serves HTTPS with it and points an alias record at the load balancer. Null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null ? true : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.domain_name)) && length(var.domain_name) <= 253
+    error_message = "The domain_name must be a lower-case DNS name of at least two labels, such as orders.example.com (no wildcard, no trailing dot)."
+  }
+
+  validation {
+    condition     = (var.domain_name == null) == (var.hosted_zone == null)
+    error_message = "Give domain_name and hosted_zone together, or neither."
+  }
+
+  validation {
+    condition     = var.domain_name == null || var.hosted_zone == null ? true : var.domain_name == var.hosted_zone || endswith(var.domain_name, ".${var.hosted_zone}")
+    error_message = "The domain_name must be the hosted_zone itself or a name under it (orders.example.com in example.com)."
+  }
+
+  validation {
+    condition     = var.domain_name == null || var.enable_https
+    error_message = "A domain_name is served over HTTPS: set enable_https to true (the stack requests the certificate)."
+  }
+}
+
+variable "hosted_zone" {
+  description = "The public Route 53 hosted zone that holds domain_name, such as example.com; it must already exist in this account. Null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hosted_zone == null ? true : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.hosted_zone))
+    error_message = "The hosted_zone must be a lower-case DNS name such as example.com (no trailing dot)."
   }
 }
 
@@ -258,5 +300,100 @@ variable "log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "The log_retention_days must be a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "canary_percent" {
+  description = "Canary deployments only: share of production traffic (%) the new revision takes first, while the alarms watch it."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.canary_percent >= 1 && var.canary_percent <= 50 && floor(var.canary_percent) == var.canary_percent
+    error_message = "The canary_percent must be a whole number from 1 to 50: a canary is a minority of the traffic."
+  }
+}
+
+variable "canary_bake_minutes" {
+  description = "Canary deployments only: minutes the canary serves its share before the rest of the traffic moves."
+  type        = number
+  default     = 10
+
+  validation {
+    # The deployment alarms need 3 one-minute periods to fire; a shorter canary would end before they can.
+    # At most 60, so that the release job, which waits for the whole rollout, fits its session (bootstrap).
+    condition     = var.canary_bake_minutes >= 3 && var.canary_bake_minutes <= 60 && floor(var.canary_bake_minutes) == var.canary_bake_minutes
+    error_message = "The canary_bake_minutes must be a whole number from 3 (the deployment alarms need three minutes to fire) to 60 (the release job waits for the rollout)."
+  }
+}
+
+variable "deployment_bake_minutes" {
+  description = "Canary deployments only: minutes the previous revision stays running after all traffic moved, so a rollback is instant."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.deployment_bake_minutes >= 0 && var.deployment_bake_minutes <= 60 && floor(var.deployment_bake_minutes) == var.deployment_bake_minutes
+    error_message = "The deployment_bake_minutes must be a whole number from 0 to 60 (the release job waits for the rollout)."
+  }
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic (it must confirm the subscription), or null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", var.alarm_email))
+    error_message = "The alarm_email must be one email address such as team@example.com, or null for no subscription."
+  }
+}
+
+variable "container_insights" {
+  description = "CloudWatch Container Insights level of the cluster: enhanced (per-task metrics), enabled (standard, per service) or disabled. See docs/cost.md."
+  type        = string
+  default     = "enhanced"
+
+  validation {
+    condition     = contains(["enhanced", "enabled", "disabled"], var.container_insights)
+    error_message = "The container_insights must be 'enhanced', 'enabled' or 'disabled'."
+  }
+}
+
+variable "latency_alarm_seconds" {
+  description = "p99 target response time (seconds) above which the latency alarm fires."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.latency_alarm_seconds > 0 && var.latency_alarm_seconds <= var.request_timeout_seconds
+    error_message = "The latency_alarm_seconds must be above 0 and at most request_timeout_seconds (a slower request is cut off, not slow)."
+  }
+}
+
+variable "secrets" {
+  description = "Secrets the container gets as environment variables: name => SSM Parameter Store parameter (a SecureString under /<project>/). ECS reads each value when a task starts; its value is never in Terraform, the plan or the repository (terraform/README.md, \"Secrets\")."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, parameter in var.secrets : can(regex("^APP_[A-Z][A-Z0-9_]*$", name)) && !contains(local.plain_environment_names, name)])
+    error_message = "Each key of secrets must be an APP_* name the app reads (APP_ then capitals, digits, '_'), and not one the task definition already sets (APP_ENVIRONMENT, APP_IMAGE_TAG, APP_PORT, APP_WORKERS, APP_KEEP_ALIVE_TIMEOUT, APP_SHUTDOWN_TIMEOUT, APP_FORWARDED_ALLOW_IPS, APP_DOCS_ENABLED)."
+  }
+
+  validation {
+    condition     = alltrue([for name, parameter in var.secrets : startswith(parameter, "/${var.project}/") && can(regex("^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", parameter))])
+    error_message = "Each value of secrets must be an SSM parameter name under /<project>/, such as /<project>/app-api-key: the execution role may read only the project's parameters."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "The KMS key the secrets' SecureString parameters are encrypted with, when it is not SSM's default (aws/ssm); the execution role may then decrypt with it, through SSM only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secrets_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$", var.secrets_kms_key_arn))
+    error_message = "The secrets_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or null for SSM's default key."
   }
 }

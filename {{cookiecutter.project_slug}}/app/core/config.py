@@ -3,7 +3,7 @@ from functools import lru_cache
 from ipaddress import ip_network
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Probed by the ALB, the ECS container health check and the Dockerfile HEALTHCHECK alike.
@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     docs_enabled: bool = True
+    # An example secret: ECS injects it from SSM Parameter Store (terraform/README.md, "Secrets") as
+    # APP_API_KEY. SecretStr keeps it out of repr(), logs and error messages; read it with
+    # .get_secret_value() only where it is used. No constraint on it: a failed check would echo the value.
+    api_key: SecretStr | None = None
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -63,7 +63,7 @@ resource "aws_iam_role" "deploy" {
   name                 = var.deploy_role_name
   description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} (${var.environment}): terraform apply and ECS deploys"
   assume_role_policy   = data.aws_iam_policy_document.trust["deploy"].json
-  max_session_duration = 3600
+  max_session_duration = {{ 10800 if cookiecutter.deployment_strategy == "canary" else 3600 }} # outlives the release job's wait for a {{ cookiecutter.deployment_strategy }} rollout
 }
 
 resource "aws_iam_role" "plan" {

@@ -18,7 +18,7 @@ locals {
   # this bootstrap stack's own state, which defines what the pipeline may do.
   state_items = ["${local.state_bucket}/${var.state_key}", "${local.state_bucket}/${var.state_key}.tflock"]
 
-  stack_roles = { for role in ["execution", "task", "flow-logs"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
+  stack_roles = { for role in ["execution", "task", "flow-logs", "ecs-load-balancing"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
   ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
   ecs_service = "${local.arn}:ecs:${local.at}:service/${local.name}/${local.name}"
   ecs_family  = "${local.arn}:ecs:${local.at}:task-definition/${local.name}:*"
@@ -34,7 +34,13 @@ locals {
     "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*",
   ]
   scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
-  db_subnet_group = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
+  alarms          = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
+  dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
+  alarm_topic     = "${local.arn}:sns:${local.at}:${local.name}-alarms"
+  ecs_deployments = "${local.arn}:ecs:${local.at}:service-deployment/${local.name}/${local.name}/*"
+  # The AWS managed policy ECS's load balancing role carries in canary services (the stack's iam.tf).
+  ecs_load_balancing_policy = "${local.arn}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+  db_subnet_group           = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
 }
 
 # Pull-request plans read the state but never write it (they run with -lock=false).
@@ -65,7 +71,7 @@ data "aws_iam_policy_document" "stack_read" {
     actions = [
       "ec2:Describe*", "ec2:GetSecurityGroupsForVpc", "elasticloadbalancing:Describe*",
       "ecs:DescribeTaskDefinition", "application-autoscaling:Describe*", "kms:ListAliases",
-      "logs:DescribeLogGroups",
+      "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions",
     ]
     resources = ["*"]
 
@@ -78,8 +84,14 @@ data "aws_iam_policy_document" "stack_read" {
 
   statement {
     sid       = "ReadTheClusterAndService"
-    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource"]
-    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
+    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments"]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family, local.ecs_deployments]
+  }
+
+  statement {
+    sid       = "ReadTheAlarmsDashboardAndTopic"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTagsForResource"]
+    resources = [local.alarms, local.dashboard, local.alarm_topic]
   }
 
   statement {
@@ -178,6 +190,7 @@ data "aws_iam_policy_document" "deploy_network" {
       "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
       "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
       "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
+      "elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
       "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
     ]
     resources = local.load_balancer
@@ -365,17 +378,81 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   }
 }
 
+# Deploy role: the alarms, their topic, the dashboard, the saved queries, and the role a canary service
+# shifts traffic with.
+data "aws_iam_policy_document" "deploy_observability" {
+  statement {
+    sid = "ManageTheAlarmsAndDashboard"
+    actions = [
+      "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+      "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards",
+    ]
+    resources = [local.alarms, local.dashboard]
+  }
+
+  statement {
+    sid = "ManageTheAlarmTopic"
+    actions = [
+      "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+      "sns:TagResource", "sns:UntagResource",
+    ]
+    resources = [local.alarm_topic]
+  }
+
+  statement {
+    sid       = "SaveTheLogQueries"
+    actions   = ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition"]
+    resources = ["*"] # Logs Insights query definitions have no resource-level permissions
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid       = "GiveEcsItsLoadBalancingPolicy"
+    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    resources = [local.stack_roles["ecs-load-balancing"]]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PolicyARN"
+      values   = [local.ecs_load_balancing_policy]
+    }
+  }
+
+  statement {
+    sid       = "PassLoadBalancingRoleToEcs"
+    actions   = ["iam:PassRole"]
+    resources = [local.stack_roles["ecs-load-balancing"]]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs.amazonaws.com"]
+    }
+  }
+}
+
 locals {
-  # Managed policy name suffix -> document; the read policy goes to both roles, the others to deploy only.
-  managed_policies = {
+  # Managed policy name suffix -> document; the read policies go to both roles, the others to deploy only.
+  # With a domain of its own, both roles read its zone and certificate, and the deploy role also requests
+  # the certificate and writes the records (domain.tf).
+  managed_policies = merge({
     terraform-read = data.aws_iam_policy_document.read.json
     deploy-network = data.aws_iam_policy_document.deploy_network.json
     deploy-compute = data.aws_iam_policy_document.deploy_compute.json
     deploy-state   = data.aws_iam_policy_document.deploy_state_logs_and_keys.json
-  }
+    deploy-observe = data.aws_iam_policy_document.deploy_observability.json
+    }, { for document in data.aws_iam_policy_document.domain_write : "deploy-domain" => document.json },
+    { for document in data.aws_iam_policy_document.domain_read : "domain-read" => document.json },
+  )
+  read_policies = concat(["terraform-read"], [for document in data.aws_iam_policy_document.domain_read : "domain-read"])
   attachments = merge(
     { for suffix in keys(local.managed_policies) : "deploy/${suffix}" => { role = aws_iam_role.deploy.name, policy = suffix } },
-    { "plan/terraform-read" = { role = aws_iam_role.plan.name, policy = "terraform-read" } },
+    { for suffix in local.read_policies : "plan/${suffix}" => { role = aws_iam_role.plan.name, policy = suffix } },
   )
 }
 

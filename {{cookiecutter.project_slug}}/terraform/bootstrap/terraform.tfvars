@@ -12,3 +12,6 @@ state_key    = "{{ cookiecutter.project_slug }}/{{ cookiecutter._environment }}/
 {%- if cookiecutter.state_locking == "dynamodb" %}
 lock_table   = "{{ cookiecutter.tf_lock_table }}"
 {%- endif %}
+
+domain_name = {{ '"%s"' % cookiecutter.domain_name if cookiecutter.domain_name else "null" }}
+hosted_zone = {{ '"%s"' % cookiecutter.hosted_zone if cookiecutter.hosted_zone else "null" }}

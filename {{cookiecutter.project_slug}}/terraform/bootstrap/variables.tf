@@ -106,3 +106,20 @@ variable "releases_kept" {
     error_message = "The releases_kept must be a whole number from 2 to 1000."
   }
 }
+
+variable "domain_name" {
+  description = "The service's own domain (the main stack's domain_name), or null: the deploy role may then request its certificate and change its records, and nothing else in the zone."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone" {
+  description = "The public Route 53 hosted zone that holds domain_name; it must exist when this stack is applied. Null without a domain."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.domain_name == null) == (var.hosted_zone == null)
+    error_message = "Give domain_name and hosted_zone together, or neither."
+  }
+}

@@ -55,12 +55,7 @@ run "service_runs_privately" {
   }
 }
 
-run "deployments_roll_back_and_keep_capacity" {
-  assert {
-    condition     = aws_ecs_service.app.deployment_circuit_breaker[0].enable && aws_ecs_service.app.deployment_circuit_breaker[0].rollback
-    error_message = "The deployment circuit breaker must be on, with rollback."
-  }
-
+run "deployments_keep_capacity" {
   assert {
     condition     = aws_ecs_service.app.deployment_minimum_healthy_percent == 100 && aws_ecs_service.app.deployment_maximum_percent == 200
     error_message = "Rolling deploys must keep 100% healthy and may start up to 200%."
@@ -74,7 +69,7 @@ run "deployments_roll_back_and_keep_capacity" {
 
 run "timings_never_cut_a_request" {
   assert {
-    condition     = aws_lb_target_group.app.deregistration_delay <= 30 && aws_lb_target_group.app.deregistration_delay > aws_lb.this.idle_timeout
+    condition     = aws_lb_target_group.app["primary"].deregistration_delay <= 30 && aws_lb_target_group.app["primary"].deregistration_delay > aws_lb.this.idle_timeout
     error_message = "Draining must take at most 30 s and outlast the longest (idle-bounded) request."
   }
 
@@ -97,7 +92,7 @@ run "timings_never_cut_a_request" {
 
 run "health_checks_agree" {
   assert {
-    condition     = aws_lb_target_group.app.health_check[0].path == "{{ cookiecutter._health_check_path }}" && aws_lb_target_group.app.health_check[0].interval == 10 && aws_lb_target_group.app.health_check[0].healthy_threshold == 2
+    condition     = aws_lb_target_group.app["primary"].health_check[0].path == "{{ cookiecutter._health_check_path }}" && aws_lb_target_group.app["primary"].health_check[0].interval == 10 && aws_lb_target_group.app["primary"].health_check[0].healthy_threshold == 2
     error_message = "The target group must probe the app's health path every 10 s, healthy after 2 successes."
   }
 
@@ -107,7 +102,7 @@ run "health_checks_agree" {
   }
 
   assert {
-    condition     = aws_lb_target_group.app.name_prefix == "svc-te" && aws_lb_target_group.app.target_type == "ip"
+    condition     = aws_lb_target_group.app["primary"].name_prefix == "svc-te" && aws_lb_target_group.app["primary"].target_type == "ip"
     error_message = "The target group must use a name prefix (for create_before_destroy) and IP targets."
   }
 }

@@ -171,3 +171,73 @@ run "rejects_a_request_timeout_that_slows_deploys" {
 
   expect_failures = [var.request_timeout_seconds]
 }
+
+run "rejects_a_canary_of_no_traffic" {
+  command = plan
+
+  variables {
+    canary_percent = 0
+  }
+
+  expect_failures = [var.canary_percent]
+}
+
+run "rejects_a_canary_of_most_traffic" {
+  command = plan
+
+  variables {
+    canary_percent = 60
+  }
+
+  expect_failures = [var.canary_percent]
+}
+
+run "rejects_a_canary_bake_shorter_than_the_alarms" {
+  command = plan
+
+  variables {
+    canary_bake_minutes = 2
+  }
+
+  expect_failures = [var.canary_bake_minutes]
+}
+
+run "rejects_a_negative_deployment_bake" {
+  command = plan
+
+  variables {
+    deployment_bake_minutes = -1
+  }
+
+  expect_failures = [var.deployment_bake_minutes]
+}
+
+run "rejects_an_alarm_email_that_is_not_an_address" {
+  command = plan
+
+  variables {
+    alarm_email = "oncall at example.com"
+  }
+
+  expect_failures = [var.alarm_email]
+}
+
+run "rejects_an_unknown_container_insights_level" {
+  command = plan
+
+  variables {
+    container_insights = "full"
+  }
+
+  expect_failures = [var.container_insights]
+}
+
+run "rejects_a_latency_alarm_above_the_request_timeout" {
+  command = plan
+
+  variables {
+    latency_alarm_seconds = 30
+  }
+
+  expect_failures = [var.latency_alarm_seconds]
+}

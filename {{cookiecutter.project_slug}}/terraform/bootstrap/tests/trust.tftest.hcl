@@ -154,8 +154,8 @@ run "pipeline_roles_reach_only_this_stack_state" {
   }
 
   assert {
-    condition     = [for key, attachment in local.attachments : attachment.policy if attachment.role == var.plan_role_name] == ["terraform-read"]
-    error_message = "The plan role must have the read policy and nothing else."
+    condition     = toset([for key, attachment in local.attachments : attachment.policy if attachment.role == var.plan_role_name]) == toset(var.domain_name == null ? ["terraform-read"] : ["terraform-read", "domain-read"])
+    error_message = "The plan role must have the read policies (the stack's, and its domain's when it has one) and nothing else."
   }
 }
 {%- if cookiecutter.state_locking == "dynamodb" %}

@@ -42,6 +42,11 @@ run "the_stack_applies" {
     condition     = aws_cloudwatch_log_group.app.kms_key_id == aws_kms_key.logs.arn
     error_message = "The service's logs must be encrypted with the stack's key."
   }
+
+  assert {
+    condition     = var.domain_name == null ? true : output.service_url == "https://${var.domain_name}" && aws_lb_listener.https[0].certificate_arn == aws_acm_certificate.this[0].arn
+    error_message = "With a domain, the service must be served at it, with the certificate the stack requested and ACM issued."
+  }
 }
 
 # A plan after the apply refreshes every resource from the emulated APIs: what they return must be what
@@ -55,10 +60,29 @@ run "what_the_apis_return_matches_the_stack" {
   }
 
   assert {
+    condition     = aws_ecs_service.app.alarms[0].rollback && toset(aws_ecs_service.app.alarms[0].alarm_names) == toset(output.deployment_alarm_names)
+    error_message = "The service must keep its deployment alarms, with rollback."
+  }
+
+  assert {
+    condition     = alltrue([for name in output.deployment_alarm_names : contains([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name], name)])
+    error_message = "Every alarm the service watches must exist."
+  }
+{% if cookiecutter.deployment_strategy == "canary" %}
+  assert {
+    condition     = aws_ecs_service.app.deployment_configuration[0].strategy == "CANARY" && aws_ecs_service.app.deployment_configuration[0].canary_configuration[0].canary_percent == var.canary_percent
+    error_message = "The service must keep its canary strategy and share."
+  }
+
+  assert {
+    condition     = one(one(aws_ecs_service.app.load_balancer).advanced_configuration).production_listener_rule == aws_lb_listener_rule.production[0].arn
+    error_message = "The service must keep the production rule ECS shifts traffic on."
+  }
+{% endif %}
+  assert {
     condition     = aws_ecs_service.app.deployment_circuit_breaker[0].enable && aws_ecs_service.app.deployment_circuit_breaker[0].rollback
     error_message = "The service must keep its circuit breaker with rollback."
   }
-
   assert {
     condition     = aws_appautoscaling_policy.cpu.target_tracking_scaling_policy_configuration[0].target_value == var.cpu_target_percent
     error_message = "The CPU target must read back as set."

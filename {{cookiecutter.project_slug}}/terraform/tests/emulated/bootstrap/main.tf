@@ -1,5 +1,6 @@
 # Test helper of tests/emulated: what the service stack reads from the bootstrap stack (its image
-# repository), created in the emulated account before the stack is applied.
+# repository) and from the account (the hosted zone of domain_name, when there is one), created in the
+# emulated account before the stack is applied.
 terraform {
   required_providers {
     aws = {
@@ -26,4 +27,19 @@ resource "aws_ecr_repository" "app" {
   #checkov:skip=CKV_AWS_163:Same: the bootstrap's repository scans on push.
   name         = var.project
   force_delete = true
+}
+
+variable "hosted_zone" {
+  type    = string
+  default = null
+}
+
+# The zone the owner already has; the stack only adds records to it.
+resource "aws_route53_zone" "existing" {
+  #checkov:skip=CKV2_AWS_38:A stand-in for the owner's zone inside the emulated test; DNSSEC is the owner's choice.
+  #checkov:skip=CKV2_AWS_39:Same: query logging is the owner's choice for their zone.
+  count = var.hosted_zone == null ? 0 : 1
+
+  name          = var.hosted_zone
+  force_destroy = true
 }
