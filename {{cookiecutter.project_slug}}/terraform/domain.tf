@@ -37,14 +37,23 @@ resource "aws_route53_record" "certificate_validation" {
   type    = local.validation[each.key].resource_record_type
   ttl     = 60
   records = [local.validation[each.key].resource_record_value]
+  # ACM asks every certificate of a domain for the same record: one made for an earlier certificate
+  # (say, one requested by hand before this stack) is taken over, not refused as existing.
+  allow_overwrite = true
 }
 
-# Waits (up to 45 minutes, the provider's default) until ACM has seen the records and issued the certificate.
+# Waits until ACM has seen the records and issued the certificate: usually minutes. At most 20, well
+# inside the release job's time and session, so that a zone that is not delegated (or a CAA record that
+# forbids Amazon) fails the apply cleanly instead of the job being cut off mid-apply.
 resource "aws_acm_certificate_validation" "this" {
   count = local.has_domain ? 1 : 0
 
   certificate_arn         = aws_acm_certificate.this[0].arn
   validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
+
+  timeouts {
+    create = "20m"
+  }
 }
 
 resource "aws_route53_record" "service" {

@@ -15,7 +15,8 @@ VERSION_PATH = "/version"
 class Settings(BaseSettings):
     """Runtime configuration; every field can be set as APP_<FIELD> in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="APP_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a refused setting's error must not echo the values read (the secrets among them).
+    model_config = SettingsConfigDict(env_prefix="APP_", frozen=True, extra="ignore", hide_input_in_errors=True)
 
     service_name: str = "{{ cookiecutter.project_slug }}"
     environment: Literal["local", "test", "production"] = "local"
