@@ -230,7 +230,10 @@ def fargate_sandbox(project: Path, python: str) -> list[str]:
     directories = [argument for path in layers for argument in ("--perms", "0755", "--dir", str(path))]
     binds = [argument for path in readable for argument in ("--ro-bind", str(path), str(path))]
     mode = fargate_tmp_mode((project / "Dockerfile").read_text())
-    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--tmpfs", "/root",
+    # --unshare-pid: setpriv's change of user clears --die-with-parent's signal for the app, so the app
+    # gets its own PID namespace instead, which ends with bwrap: nothing outlives the test.
+    return [bwrap, "--unshare-pid", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--perms", "0755", "--tmpfs", "/root",
             "--perms", mode, "--tmpfs", "/tmp", *directories, *binds, "--chdir", str(project), "--die-with-parent",
             "--", "setpriv", f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
 
