@@ -77,6 +77,12 @@ def emulated_accounts(tmp_path_factory):
         started.stop()
 
 
+def secret_parameters(answers: dict) -> dict[str, str]:
+    """Each secret's name and the SSM parameter prod.tfvars reads it from, as the template renders them."""
+    names = [name for name in answers["secret_names"].replace(" ", "").split(",") if name]
+    return {name: f"/{answers['project_slug']}/{name.lower().replace('_', '-')}" for name in names}
+
+
 def prepare_account(account: EmulatedAccount, overrides: dict, region: str) -> dict:
     """What the account holds before the user starts, and the inputs that depend on it."""
     extra = {}
@@ -217,11 +223,11 @@ class TestLifecycle:
         ecs = emulated_account.client("ecs", ADMINISTRATOR, region)
         (container,) = ecs.describe_task_definition(taskDefinition=lifecycle.deployed["revision"])["taskDefinition"][
             "containerDefinitions"]
-        names = [name for name in answers["secret_names"].split(",") if name]
+        parameters = secret_parameters(answers)
         assert container.get("secrets", []) == [
-            {"name": name, "valueFrom": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{answers['project_slug']}/"
-                                        f"{name.lower().replace('_', '-')}"} for name in names]
-        assert not {item["name"] for item in container["environment"]} & set(names)
+            {"name": name, "valueFrom": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{parameter}"}
+            for name, parameter in parameters.items()]
+        assert not {item["name"] for item in container["environment"]} & set(parameters)
 
     def test_the_execution_role_reads_exactly_its_secrets(self, lifecycle):
         """Judged by the IAM evaluator against the role's policy as applied: each configured parameter, and
@@ -230,8 +236,7 @@ class TestLifecycle:
         answers, region = lifecycle.pipeline.answers, lifecycle.pipeline.region
         slug = answers["project_slug"]
         parameter = f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter"
-        configured = [f"{parameter}/{slug}/{name.lower().replace('_', '-')}"
-                      for name in answers["secret_names"].split(",") if name]
+        configured = [f"{parameter}{path}" for path in secret_parameters(answers).values()]
         others = [f"{parameter}/{slug}/not-configured", f"{parameter}/another-service/app-api-key"]
         requests = [Request(f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{slug}-execution/task", "ssm:GetParameters",
                             resource, ACCOUNT_ID, {"aws:SecureTransport": "true", "aws:RequestedRegion": region},

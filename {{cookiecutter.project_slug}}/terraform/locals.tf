@@ -61,8 +61,7 @@ locals {
     APP_FORWARDED_ALLOW_IPS = var.vpc_cidr
     APP_DOCS_ENABLED        = "false"
   }
-  plain_environment_names = ["APP_ENVIRONMENT", "APP_IMAGE_TAG", "APP_PORT", "APP_WORKERS", "APP_KEEP_ALIVE_TIMEOUT", "APP_SHUTDOWN_TIMEOUT", "APP_FORWARDED_ALLOW_IPS", "APP_DOCS_ENABLED"]
-  secret_arns             = { for name, parameter in var.secrets : name => "arn:${local.partition}:ssm:${var.aws_region}:${local.account_id}:parameter${parameter}" }
+  secret_arns = { for name, parameter in var.secrets : name => "arn:${local.partition}:ssm:${var.aws_region}:${local.account_id}:parameter${parameter}" }
 
   container_name = "app"
   image          = "${data.aws_ecr_repository.app.repository_url}:${var.image_tag}"

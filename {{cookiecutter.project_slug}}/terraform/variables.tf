@@ -377,7 +377,7 @@ variable "secrets" {
   default     = {}
 
   validation {
-    condition     = alltrue([for name, parameter in var.secrets : can(regex("^APP_[A-Z][A-Z0-9_]*$", name)) && !contains(local.plain_environment_names, name)])
+    condition     = alltrue([for name, parameter in var.secrets : can(regex("^APP_[A-Z][A-Z0-9_]*$", name)) && !contains(keys(local.plain_environment), name)])
     error_message = "Each key of secrets must be an APP_* name the app reads (APP_ then capitals, digits, '_'), and not one the task definition already sets (APP_ENVIRONMENT, APP_IMAGE_TAG, APP_PORT, APP_WORKERS, APP_KEEP_ALIVE_TIMEOUT, APP_SHUTDOWN_TIMEOUT, APP_FORWARDED_ALLOW_IPS, APP_DOCS_ENABLED)."
   }
 
