@@ -99,6 +99,11 @@ class EmulatedAccount:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=30).close()
 
+    def validation(self) -> dict:
+        """What the strict layer checked since the emulator started: counts, and what it left unvalidated."""
+        with urllib.request.urlopen(f"{self.endpoint}/emulator-api/validation", timeout=30) as answer:
+            return json.load(answer)
+
     def env(self, credentials: Credentials, region: str) -> dict[str, str]:
         """The environment that points every AWS SDK, the AWS CLI and Terraform here, as this identity."""
         return rendered_emulator().client_environment(self.endpoint, credentials.access_key, credentials.secret_key,

@@ -15,12 +15,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-# Request headers worth keeping: signing, routing and the ones S3 and JSON protocols carry parameters in.
-KEPT_HEADERS = ("authorization", "x-amz-target", "content-type", "x-amz-security-token", "host",
-                "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "if-none-match",
-                "smithy-protocol", "x-amz-account-id")
+
+def rendered_scripts():
+    """The rendered emulator's request reader; tests.emulator.server puts it on the path."""
+    from tests.emulator.server import rendered_scripts as reader
+    return reader()
+
+
+VALIDATION_HEADER = "x-emulator-validation"  # what the strict layer checked (scripts/aws_strict/strict.py)
 
 
 class Recorder:
@@ -44,20 +48,14 @@ class Recorder:
             return start_response(status, headers, exc_info)
 
         response = b"".join(self.app(environ, capture))
-        path = environ.get("PATH_INFO", "")
-        if not path.startswith("/moto-api"):
+        if not environ.get("PATH_INFO", "").startswith(("/moto-api", "/emulator-api")):
+            headers = captured.get("headers", {})
             self.write({
-                "method": environ["REQUEST_METHOD"],
-                # A request that came through HTTP_PROXY names its whole URL: keep the path only.
-                "path": urlsplit(environ.get("RAW_URI", path)).path or path,
-                "query": environ.get("QUERY_STRING", ""),
-                "headers": {name: environ[key] for name in KEPT_HEADERS
-                            if (key := "HTTP_" + name.upper().replace("-", "_")) in environ or
-                            (key := name.upper().replace("-", "_")) in environ},
-                "body": base64.b64encode(body).decode(),
+                **rendered_scripts().raw_request(environ, body),
                 "status": captured.get("status", 500),
-                "response_content_type": captured.get("headers", {}).get("Content-Type", ""),
+                "response_content_type": headers.get("Content-Type", ""),
                 "response": base64.b64encode(response).decode(),
+                "validation": json.loads(headers.get(VALIDATION_HEADER, "null")),
             })
         return [response]
 
@@ -81,25 +79,11 @@ class Call:
     status: int
     response: dict = field(repr=False)
     raw: dict = field(repr=False)
+    validation: dict | None = field(default=None, repr=False)  # what the strict layer checked, if it saw it
 
     @property
     def succeeded(self) -> bool:
         return 200 <= self.status < 300
-
-
-# SigV4 signing names -> botocore service model names, where they differ.
-SERVICE_MODELS = {
-    "monitoring": "cloudwatch",
-    "elasticloadbalancing": "elbv2",
-    "email": "ses",
-}
-
-
-def signing_scope(authorization: str) -> tuple[str, str, str]:
-    """(access key, region, signing name) from a SigV4 Authorization header."""
-    credential = authorization.split("Credential=", 1)[1].split(",", 1)[0]
-    access_key, _date, region, service, _ = credential.split("/")
-    return access_key, region, service
 
 
 def read_raw(path: Path) -> Iterator[dict]:
@@ -130,21 +114,18 @@ def last_sequence(path: Path) -> int:
 def parse_call(raw: dict) -> Call:
     from tests.emulator import protocols  # botocore and moto load slowly; only the readers need them
 
+    reader = rendered_scripts()
     if "authorization" in raw["headers"]:
-        access_key, region, service = signing_scope(raw["headers"]["authorization"])
+        access_key, region, service = reader.signing_scope(raw["headers"]["authorization"])
     else:
         access_key, region, service = "", "", "sts"
     body = base64.b64decode(raw["body"])
+    request = reader.parse(raw, body)
     response = base64.b64decode(raw["response"])
-    model_name = SERVICE_MODELS.get(service, service)
-    if service == "elasticloadbalancing" and b"Version=2012-06-01" in body:
-        model_name = "elb"
-    if service == "s3" and raw["path"].startswith("/v20180820/"):
-        model_name = "s3control"
-    operation, params = protocols.parse_request(model_name, raw, body)
-    parsed_response = protocols.parse_response(model_name, operation, raw, response) if operation else {}
-    return Call(raw["sequence"], access_key, service, region, operation or "?", params, raw["status"],
-                parsed_response, raw)
+    parsed_response = protocols.parse_response(request.model_name, request.operation, raw, response) \
+        if request.operation else {}
+    return Call(raw["sequence"], access_key, service, region, request.operation or "?", request.params, raw["status"],
+                parsed_response, raw, raw.get("validation"))
 
 
 def form_fields(body: bytes) -> dict[str, str]:

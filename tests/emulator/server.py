@@ -13,6 +13,7 @@ import argparse
 import functools
 import importlib.util
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,8 @@ from types import ModuleType
 from tests.emulator.recording import Recorder
 
 EMULATOR_SOURCE = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "scripts" / "aws_emulator.py"
+# The rendered emulator's strict layer (scripts/aws_strict) is imported as `aws_strict`, as in a rendered project.
+sys.path.insert(0, str(EMULATOR_SOURCE.parent))
 
 
 @functools.cache
@@ -29,6 +32,12 @@ def rendered_emulator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def rendered_scripts() -> ModuleType:
+    """The rendered emulator's request reader (scripts/aws_strict/requests.py)."""
+    import aws_strict.requests
+    return aws_strict.requests
 
 
 def main() -> None:

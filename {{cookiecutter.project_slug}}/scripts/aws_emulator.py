@@ -26,6 +26,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+# The strict layer (scripts/aws_strict) is imported from beside this file, however it is started.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 LOOPBACK = "127.0.0.1"
 REGION = "us-east-1"
 FAKE_ACCESS_KEY = "AKIAEMULATEDACCOUNT0"
@@ -441,8 +444,11 @@ def apply_gaps() -> None:
 # --- Serving --------------------------------------------------------------------------------------------
 
 def make_app() -> Callable:
+    """moto, answering CloudWatch in CBOR too, behind AWS's own request validation (scripts/aws_strict)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    return cloudwatch_in_cbor(DomainDispatcherApplication(create_backend_app))
+
+    from aws_strict.strict import StrictAccount
+    return StrictAccount(cloudwatch_in_cbor(DomainDispatcherApplication(create_backend_app)))
 
 
 # --- CloudWatch in Smithy RPC v2 CBOR ---------------------------------------------------------------------
@@ -464,47 +470,14 @@ def cloudwatch_model() -> Any:
     return botocore.session.get_session().get_service_model("cloudwatch")
 
 
-def decode_cbor(body: bytes, shape: Any) -> dict:
-    """The parameters (or answer) a CBOR body carries, read with `shape`."""
-    from botocore.parsers import RpcV2CBORParser
-
-    if not body:
-        return {}
-    parsed = RpcV2CBORParser().parse({"status_code": 200, "headers": {}, "body": body}, shape)
-    parsed.pop("ResponseMetadata", None)
-    return parsed
-
-
-def encode_cbor(value: dict, shape: Any) -> bytes:
-    from botocore.serialize import RpcV2CBORSerializer
-
-    body = bytearray()
-    if shape is not None:
-        RpcV2CBORSerializer()._serialize_data_item(body, value, shape)
-    return bytes(body)
-
-
-def cbor_text_map(fields: dict[str, str]) -> bytes:
-    """A CBOR map of text to text (an error body needs no model)."""
-    def item(major: int, length: int) -> bytes:
-        if length < 24:
-            return bytes([major << 5 | length])
-        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
-
-    body = bytearray(item(5, len(fields)))
-    for key, value in fields.items():
-        for text in (key, value):
-            encoded = text.encode()
-            body += item(3, len(encoded)) + encoded
-    return bytes(body)
-
-
 def cloudwatch_in_cbor(app: Callable) -> Callable:
     import io
     from urllib.parse import urlencode
 
     from botocore.parsers import QueryParser
     from botocore.serialize import QuerySerializer
+
+    from aws_strict.requests import cbor_text_map, decode_cbor, encode_cbor
 
     def translated(environ: dict, start_response: Callable) -> Any:
         operation = cbor_operation(environ.get("PATH_INFO", ""))
@@ -583,6 +556,22 @@ def without_profile(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in environ.items() if name != "AWS_PROFILE"}
 
 
+def validation_summary(report: dict, status: int) -> int:
+    """Print what the strict layer checked; a run that left anything unvalidated fails (status 3)."""
+    counts = report["counts"]
+    documents = {name.split(": ", 1)[1]: count for name, count in counts.items() if name.startswith("documents: ")}
+    print(f"aws-emulator: {counts.get('requests validated against the service model', 0)} of "
+          f"{counts.get('requests', 0)} requests validated against their service model, "
+          f"{counts.get('requests refused', 0)} refused; documents validated: "
+          f"{', '.join(f'{kind} {count}' for kind, count in sorted(documents.items())) or 'none'}", file=sys.stderr)
+    if not report["unvalidated"]:
+        return status
+    print("aws-emulator: left unvalidated (add a validator in scripts/aws_strict/documents.py):", file=sys.stderr)
+    for item, count in sorted(report["unvalidated"].items()):
+        print(f"  {count} x {item}", file=sys.stderr)
+    return status or 3
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -594,13 +583,15 @@ def main() -> int:
         parser.error("give a command after --, or --port-file")
 
     apply_gaps()
-    server, thread = serve(make_app())
+    app = make_app()
+    server, thread = serve(app)
     endpoint = f"http://{LOOPBACK}:{server.server_port}"
-    print(f"aws-emulator: moto on {endpoint}", file=sys.stderr)
+    print(f"aws-emulator: moto on {endpoint}, requests validated as AWS validates them", file=sys.stderr)
     try:
         if command:
             environment = {**without_profile(os.environ), **client_environment(endpoint)}
-            return subprocess.run(command, env=environment, check=False).returncode
+            status = subprocess.run(command, env=environment, check=False).returncode
+            return validation_summary(app.tally.report(), status)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -31,10 +31,13 @@ locals {
     } }),
     merge(local.widget, { properties = {
       title = "Healthy and unhealthy tasks (per target group)", region = var.aws_region, period = 60, view = "timeSeries"
-      metrics = flatten([for key, suffix in local.target_groups_by_key : [
-        concat(["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", suffix], local.elb_dimensions, [{ stat = "Minimum", label = "healthy (${key})" }]),
-        concat(["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", suffix], local.elb_dimensions, [{ stat = "Maximum", label = "unhealthy (${key})" }]),
-      ]])
+      # One metric array per line of the graph. (flatten would merge them into one list: it is recursive.)
+      metrics = concat(
+        [for key, suffix in local.target_groups_by_key :
+        concat(["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", suffix], local.elb_dimensions, [{ stat = "Minimum", label = "healthy (${key})" }])],
+        [for key, suffix in local.target_groups_by_key :
+        concat(["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", suffix], local.elb_dimensions, [{ stat = "Maximum", label = "unhealthy (${key})" }])],
+      )
       annotations = { horizontal = [{ label = "min_capacity", value = var.min_capacity }] }
     } }),
     merge(local.widget, { properties = {

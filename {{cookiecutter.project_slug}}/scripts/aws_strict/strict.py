@@ -1,0 +1,166 @@
+"""WSGI middleware in front of moto that refuses what AWS would refuse before acting: a request that breaks
+its service model's constraints, or that carries a document its service would not accept.
+
+Every answer carries an `x-emulator-validation` header (JSON) saying what was checked, so a recording of the
+calls can count them; `GET /emulator-api/validation` gives the totals since the emulator started. Requests
+whose parameters could not be read, document-like members no validator read and model patterns that could
+not be checked are counted as unvalidated: nothing passes unread without being reported.
+"""
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aws_strict import documents, shapes
+from aws_strict.errors import Refusal, response, shape_refusal
+from aws_strict.policies import Context
+from aws_strict.requests import Request, parse, raw_request
+
+VALIDATION_HEADER = "x-emulator-validation"
+# Model constraints the service does not enforce as the model writes them, each with the reason we know.
+NOT_ENFORCED = {
+    # S3 Control tags general purpose buckets by their regionless ARN (arn:aws:s3:::name) since S3 added
+    # tagging for them; the model's pattern, older, requires a region. The provider tags every bucket so.
+    ("s3control", "resourceArn"): "Member must satisfy regular expression pattern",
+}
+VALIDATION_PATH = "/emulator-api/validation"
+
+
+class Tally:
+    """Counts of what was validated, refused and left unvalidated, since the emulator started."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.unvalidated: Counter[str] = Counter()
+
+    def add(self, verdict: dict) -> None:
+        with self.lock:
+            self.counts["requests"] += 1
+            self.counts["requests validated against the service model"] += bool(verdict.get("shape"))
+            self.counts["requests refused"] += bool(verdict.get("refused"))
+            for kind in verdict.get("documents", []):
+                self.counts[f"documents: {kind}"] += 1
+            for item in verdict.get("unvalidated", []):
+                self.unvalidated[item] += 1
+
+    def report(self) -> dict:
+        with self.lock:
+            return {"counts": dict(self.counts), "unvalidated": dict(self.unvalidated)}
+
+
+def account_context(request: Request, region: str, environ: dict) -> Context:
+    """What the policy checks need of the emulated account: its ID, the bucket or topic a resource policy
+    belongs to, and whether a role or user exists."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    account = DEFAULT_ACCOUNT_ID
+
+    def principal_exists(arn: str) -> bool | None:
+        backend = iam_backends[account]["global"]
+        name = arn.rsplit("/", 1)[-1]
+        if ":role/" in arn:
+            return any(role.name == name for role in backend.roles.values())
+        if ":user/" in arn:
+            return name in backend.users
+        return None
+
+    bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
+    host = environ.get("HTTP_HOST", "")
+    if ".s3." in host or host.endswith(".s3.amazonaws.com"):
+        bucket = host.split(".s3", 1)[0]
+    topic = str(request.params.get("Name") or request.params.get("TopicArn", "")).rsplit(":", 1)[-1]
+    return Context(account, bucket=bucket, topic=topic, principal_exists=principal_exists)
+
+
+def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal | None]:
+    """What was checked of `request`, and the refusal AWS would answer it with, if any."""
+    from moto.core.utils import get_service_model
+
+    if request.operation is None:
+        return {"unvalidated": [f"{request.model_name}: a request that names no operation"]}, None
+    if request.unreadable:
+        return {"unvalidated": [f"{request.model_name}:{request.operation}: parameters unreadable "
+                                f"({request.unreadable[:120]})"]}, None
+    verdict: dict[str, Any] = {"operation": f"{request.model_name}:{request.operation}", "shape": True}
+    unchecked: list[str] = []
+    input_shape = get_service_model(request.model_name).operation_model(request.operation).input_shape
+    found = [problem for problem in shapes.violations(input_shape, request.params, unchecked=unchecked)
+             if not not_enforced(request.model_name, problem)]
+    verdict["unvalidated"] = [f"{verdict['operation']}: pattern {item}" for item in unchecked]
+    if found:
+        return {**verdict, "refused": "shape"}, shape_refusal(request, shapes.message(found))
+    located: list[documents.Located] = []
+    kinds = []
+    context = None
+    for document in documents.documents_of(request):
+        places = document.locate(request.params)
+        if not places:
+            continue
+        context = context or account_context(request, region, environ)
+        located += places
+        kinds.append(document.kind)
+        problems = [problem for place in places for problem in document.check(place.value, request, context)]
+        if problems:
+            return {**verdict, "documents": kinds, "refused": document.kind}, document.refusal(problems)
+    verdict["documents"] = kinds
+    verdict["unvalidated"] += [f"{verdict['operation']}: document {path} has no validator"
+                               for path in documents.unvalidated(request, located)]
+    return verdict, None
+
+
+def not_enforced(model_name: str, problem: str) -> bool:
+    return any(model == model_name and f"at '{member}' " in problem and constraint in problem
+               for (model, member), constraint in NOT_ENFORCED.items())
+
+
+class StrictAccount:
+    """The WSGI app `app`, behind AWS's own request validation."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.tally = Tally()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        if path == VALIDATION_PATH:
+            body = json.dumps(self.tally.report()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        raw = raw_request(environ, body)
+        request = parse(raw, body)
+        region = region_of(raw)
+        try:
+            verdict, refusal = judge(request, region, environ)
+        except Exception as error:  # noqa: BLE001 - a validator that breaks must not pass the request unread
+            verdict = {"unvalidated": [f"{request.model_name}:{request.operation}: the validator failed "
+                                       f"({type(error).__name__}: {error})"]}
+            refusal = None
+        self.tally.add(verdict)
+        header = (VALIDATION_HEADER, json.dumps(verdict, separators=(",", ":")))
+        if refusal:
+            status, headers, answer = response(request, refusal)
+            start_response(status, [*headers, ("Content-Length", str(len(answer))), header])
+            return [answer]
+
+        def with_verdict(status: str, headers: list, exc_info: Any = None) -> Callable:
+            return start_response(status, [*headers, header], exc_info)
+
+        return self.app(environ, with_verdict)
+
+
+def region_of(raw: dict) -> str:
+    authorization = raw["headers"].get("authorization", "")
+    if "Credential=" not in authorization:
+        return ""
+    return authorization.split("Credential=", 1)[1].split("/")[2]
