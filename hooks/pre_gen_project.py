@@ -374,8 +374,10 @@ CHECKS: dict[str, Check] = {
     "log_retention_days": check_log_retention,
     "deployment_strategy": check_choice("deployment_strategy"),
     "canary_percent": check_int_range(1, 50, " (a canary is a minority of the traffic)"),
-    "canary_bake_minutes": check_int_range(3, 60, " (the alarms need three minutes to fire; the release job waits)"),
-    "deployment_bake_minutes": check_int_range(0, 60, " (the release job waits for the rollout)"),
+    "canary_bake_minutes": check_int_range(5, 60, " (the deployment alarms need 3 one-minute datapoints, which "
+                                                   "arrive minutes late; the release job waits)"),
+    "deployment_bake_minutes": check_int_range(5, 60, " (the deployment alarms need 3 one-minute datapoints, which "
+                                                       "arrive minutes late; the release job waits)"),
     "alarm_email": check_alarm_email,
     "container_insights": check_choice("container_insights"),
     "secret_names": check_secret_names,

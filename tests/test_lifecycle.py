@@ -20,6 +20,7 @@ from hooks.pre_gen_project import AWS_REGIONS, SLUG_MAX_LENGTH
 from tests.conftest import CERTIFICATE, TEMPLATE_DIR, missing, run
 from tests.emulator import lifecycle as lifecycle_steps
 from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
+from tests.emulator.recording import validation_report
 from tests.emulator.pipeline import ANSI, OWNER_ID, REPOSITORY_ID, Pipeline, github_claims
 from tests.iam import evaluator, quotas
 from tests.iam.evaluator import Request
@@ -381,6 +382,16 @@ class TestLifecycle:
         too_big = [str(item) for item in usage if item.share > QUOTA_HEADROOM]
         assert too_big == [], f"more than {QUOTA_HEADROOM:.0%} of an IAM quota: {too_big}"
 
+    def test_every_request_is_validated_as_aws_validates_it(self, lifecycle, emulated_account, record_property):
+        """Each request of the lifecycle, whoever made it, was checked against its service model and its
+        documents against their validators (scripts/aws_strict); AWS would have refused none of them."""
+        report = validation_report(emulated_account.record, since=lifecycle.first_call)
+        record_property("summary", f"strict emulator: {report.summary()}")
+        assert report.refused == [], "requests AWS would refuse:\n" + "\n".join(report.refused)
+        assert report.unvalidated == {}, "left unvalidated (add a validator in scripts/aws_strict):\n" + "\n".join(
+            f"{count} x {item}" for item, count in sorted(report.unvalidated.items()))
+        assert report.validated == report.requests > 0 and report.documents
+
     def test_lifecycle_steps_and_their_times(self, lifecycle, record_property):
         steps = lifecycle.pipeline.release.steps
         total = sum(step.seconds for step in steps)
@@ -406,7 +417,11 @@ def test_the_rendered_projects_own_emulated_apply_passes(bakery, terraform, over
                  cwd=project, timeout=1500, env={"TF_IN_AUTOMATION": "1"})
     summary = re.search(r"Success! (\d+) passed, 0 failed", ANSI.sub("", result.stdout))
     assert summary and int(summary[1]) >= 2, result.stdout[-3000:]
-    record_property("summary", f"make tf-emulated: {summary[1]} runs passed in {time.monotonic() - started:.0f} s")
+    validated = re.search(r"aws-emulator: (\d+) of (\d+) requests validated against their service model, 0 refused;"
+                          r" documents validated: (.+)", result.stderr)
+    assert validated and validated[1] == validated[2] and "left unvalidated" not in result.stderr, result.stderr[-3000:]
+    record_property("summary", f"make tf-emulated: {summary[1]} runs passed in {time.monotonic() - started:.0f} s; "
+                    f"{validated[1]} requests and {validated[3]} validated")
 
 
 def test_the_rendered_emulator_pins_the_moto_this_suite_proves(bakery):

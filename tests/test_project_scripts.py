@@ -208,6 +208,28 @@ def test_verify_reports_a_canary_ecs_rolled_back_though_it_shows_failed(default_
     assert "no task is serving" not in result.stderr
 
 
+def test_verify_waits_while_ecs_is_still_rolling_a_canary_back(default_project, tmp_path):
+    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ij90Kl12"
+    failed = deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM"))
+    aws_answering(tmp_path, [failed, deployment + "\n", "ROLLBACK_REQUESTED\torders-api-deploy-p99-latency\n",
+                             failed, deployment + "\n", "ROLLBACK_IN_PROGRESS\torders-api-deploy-p99-latency\n",
+                             failed, deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-p99-latency\n"])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1
+    assert "::error title=Deployment rolled back by an alarm::" in result.stderr
+    assert "no task is serving" not in result.stderr
+    assert "FAILED, ROLLBACK_REQUESTED, waiting" in result.stdout and "FAILED, ROLLBACK_IN_PROGRESS, waiting" in \
+        result.stdout
+
+
+def test_verify_reports_a_rollback_that_failed(default_project, tmp_path):
+    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Mn34Op56"
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")),
+                             deployment + "\n", "ROLLBACK_FAILED\torders-api-deploy-p99-latency\n"])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1 and "::error title=Rollback failed::" in result.stderr
+
+
 def test_verify_reports_a_failed_first_release(default_project, tmp_path):
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "tasks failed to start"))])
     result = verify(default_project, tmp_path, TASK.format(2))

@@ -130,3 +130,43 @@ def parse_call(raw: dict) -> Call:
 
 def form_fields(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+
+
+@dataclass
+class ValidationReport:
+    """What the strict layer checked of the requests recorded after a point: how many it read against their
+    service model, the documents it validated by kind, what it refused, and what it left unvalidated."""
+
+    requests: int = 0
+    validated: int = 0
+    documents: dict[str, int] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+    unvalidated: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.documents.items()))
+        return (f"{self.validated} of {self.requests} requests validated against their service model, "
+                f"{sum(self.documents.values())} documents ({kinds}), {len(self.refused)} refused, "
+                f"{sum(self.unvalidated.values())} unvalidated")
+
+
+def validation_report(path: Path, since: int = 0) -> ValidationReport:
+    report = ValidationReport()
+    for raw in read_raw(path):
+        if raw["sequence"] <= since:
+            continue
+        verdict = raw.get("validation")
+        report.requests += 1
+        if verdict is None:
+            where = f"{raw['method']} {raw['path']}: never reached the strict layer"
+            report.unvalidated[where] = report.unvalidated.get(where, 0) + 1
+            continue
+        report.validated += bool(verdict.get("shape"))
+        for kind in verdict.get("documents", []):
+            report.documents[kind] = report.documents.get(kind, 0) + 1
+        if verdict.get("refused"):
+            message = base64.b64decode(raw["response"]).decode(errors="replace")
+            report.refused.append(f"{verdict.get('operation')} ({verdict['refused']}): {message[:600]}")
+        for item in verdict.get("unvalidated", []):
+            report.unvalidated[item] = report.unvalidated.get(item, 0) + 1
+    return report

@@ -75,12 +75,18 @@ while :; do
       echo "$service runs $revision: deployment COMPLETED after $((SECONDS - started)) s"
       exit 0 ;;
     FAILED)
-      # A canary's previous revision may still be serving while ECS reports the new one FAILED.
+      # A canary's previous revision may still be serving while ECS reports the new one FAILED: ECS's own
+      # record of the deployment says whether it rolled back, is still rolling back, or had nothing to return to.
       IFS=$'\t' read -r ecs_status alarms <<<"$(outcome)"
-      if [ "$ecs_status" = ROLLBACK_SUCCESSFUL ]; then
-        rolled_back "previous revision"
-      fi
-      error "Deployment failed" "$service could not start $revision (${reason:-no reason given}) and has no earlier completed version to return to, so no task is serving. Read the stopped tasks' reasons and the /ecs logs ($runbook), fix the image or its settings, and push again."
+      case $ecs_status in
+        ROLLBACK_SUCCESSFUL) rolled_back "previous revision" ;;
+        ROLLBACK_REQUESTED | ROLLBACK_IN_PROGRESS | STOP_REQUESTED | IN_PROGRESS | PENDING)
+          state="FAILED, $ecs_status" ;;  # not final yet: wait for ECS to finish what it started
+        ROLLBACK_FAILED)
+          error "Rollback failed" "$service could not run $revision (${reason:-no reason given}) and ECS could not return to the previous version either: the service may have no healthy task. Check the service's events and stopped tasks now ($runbook), then push a fix or update the service to the last good task definition." ;;
+        *)
+          error "Deployment failed" "$service could not start $revision (${reason:-no reason given}) and has no earlier completed version to return to, so no task is serving. Read the stopped tasks' reasons and the /ecs logs ($runbook), fix the image or its settings, and push again." ;;
+      esac
       ;;
   esac
   if [ $((SECONDS - started)) -ge "$timeout" ]; then

@@ -10,7 +10,7 @@ locals {
   # A rate counts from this many errors a minute: one failed request of two is 50 % but says little, while
   # a canary of a quiet service, with a few requests a minute, must still trip the alarm when all fail.
   rate_minimum_errors = 2
-  runbook             = "docs/runbook.md in ${var.repository}"
+  runbook             = "https://github.com/${var.repository}/blob/main/docs/runbook.md"
 
   # One metric of each target group: id prefix (then the target group's index), name, statistic.
   per_target_group = {

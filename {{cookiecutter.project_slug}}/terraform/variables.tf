@@ -320,10 +320,11 @@ variable "canary_bake_minutes" {
   default     = 10
 
   validation {
-    # The deployment alarms need 3 one-minute periods to fire; a shorter canary would end before they can.
+    # The unhealthy-targets and p99 alarms need 3 of 3 one-minute datapoints, which CloudWatch receives a
+    # minute or two after the requests: a shorter canary would end before they can fire.
     # At most 60, so that the release job, which waits for the whole rollout, fits its session (bootstrap).
-    condition     = var.canary_bake_minutes >= 3 && var.canary_bake_minutes <= 60 && floor(var.canary_bake_minutes) == var.canary_bake_minutes
-    error_message = "The canary_bake_minutes must be a whole number from 3 (the deployment alarms need three minutes to fire) to 60 (the release job waits for the rollout)."
+    condition     = var.canary_bake_minutes >= 5 && var.canary_bake_minutes <= 60 && floor(var.canary_bake_minutes) == var.canary_bake_minutes
+    error_message = "The canary_bake_minutes must be a whole number from 5 (the deployment alarms need 3 one-minute datapoints, which arrive a minute or two late) to 60 (the release job waits for the rollout)."
   }
 }
 
@@ -333,8 +334,9 @@ variable "deployment_bake_minutes" {
   default     = 5
 
   validation {
-    condition     = var.deployment_bake_minutes >= 0 && var.deployment_bake_minutes <= 60 && floor(var.deployment_bake_minutes) == var.deployment_bake_minutes
-    error_message = "The deployment_bake_minutes must be a whole number from 0 to 60 (the release job waits for the rollout)."
+    # The window in which a deployment alarm can still roll the release back once all traffic moved.
+    condition     = var.deployment_bake_minutes >= 5 && var.deployment_bake_minutes <= 60 && floor(var.deployment_bake_minutes) == var.deployment_bake_minutes
+    error_message = "The deployment_bake_minutes must be a whole number from 5 (the deployment alarms need 3 one-minute datapoints, which arrive a minute or two late) to 60 (the release job waits for the rollout)."
   }
 }
 
@@ -393,7 +395,8 @@ variable "secrets_kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.secrets_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$", var.secrets_kms_key_arn))
-    error_message = "The secrets_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or null for SSM's default key."
+    # A single-Region key's ID is a UUID; a multi-Region key's is mrk- and 32 hexadecimal digits.
+    condition     = var.secrets_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$", var.secrets_kms_key_arn))
+    error_message = "The secrets_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID, the ID a UUID or mrk-<32 hex digits> for a multi-Region key), or null for SSM's default key."
   }
 }

@@ -37,6 +37,11 @@ run "deployment_alarms_roll_back_the_release" {
   }
 
   assert {
+    condition     = alltrue([for key, alarm in aws_cloudwatch_metric_alarm.this : endswith(alarm.alarm_description, " Runbook: https://github.com/acme/svc-test/blob/main/docs/runbook.md#svc-test-${key}.")])
+    error_message = "Each alarm's description must end with the link to its own section of the runbook (the anchor after the file)."
+  }
+
+  assert {
     condition     = length(aws_sns_topic_subscription.email) == 0
     error_message = "Without alarm_email, nothing is subscribed."
   }

@@ -57,6 +57,17 @@ run "a_customer_key_is_used_through_ssm_only" {
   }
 }
 
+run "a_multi_region_customer_key_is_accepted" {
+  variables {
+    secrets_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+  }
+
+  assert {
+    condition     = contains(one([for statement in data.aws_iam_policy_document.execution.statement : statement if statement.sid == "DecryptTheSecretsThroughSsm"]).resources, "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab")
+    error_message = "A multi-Region key (key/mrk-...) must be accepted and granted like any other key."
+  }
+}
+
 run "without_secrets_the_role_reads_none" {
   variables {
     secrets = {}

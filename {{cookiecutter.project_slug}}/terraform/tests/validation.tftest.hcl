@@ -196,17 +196,17 @@ run "rejects_a_canary_bake_shorter_than_the_alarms" {
   command = plan
 
   variables {
-    canary_bake_minutes = 2
+    canary_bake_minutes = 4
   }
 
   expect_failures = [var.canary_bake_minutes]
 }
 
-run "rejects_a_negative_deployment_bake" {
+run "rejects_a_deployment_bake_shorter_than_the_alarms" {
   command = plan
 
   variables {
-    deployment_bake_minutes = -1
+    deployment_bake_minutes = 4
   }
 
   expect_failures = [var.deployment_bake_minutes]
