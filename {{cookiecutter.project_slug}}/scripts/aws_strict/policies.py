@@ -38,7 +38,7 @@ class Kind:
     max_size: int  # characters, as the service counts them
     count_whitespace: bool = True
     actions: tuple[str, ...] = ()  # the only action prefixes allowed, if any
-    resources: str = ""  # a regular expression every resource must match, if any
+    resources: str = ""  # a regular expression every resource must match, if any (<bucket>, <topic>, <account>)
 
 
 IDENTITY_MANAGED = Kind("IAM managed policy", principal=False, resource=True, max_size=6144, count_whitespace=False)
@@ -47,9 +47,9 @@ TRUST = Kind("IAM trust policy", principal=True, resource=False, max_size=2048, 
              actions=("sts:",))
 KMS_KEY = Kind("KMS key policy", principal=True, resource=True, max_size=32768)
 S3_BUCKET = Kind("S3 bucket policy", principal=True, resource=True, max_size=20480, actions=("s3:",),
-                 resources=r"arn:aws[\w-]*:s3:::{bucket}(/.*)?")
+                 resources=r"arn:aws[\w-]*:s3:::<bucket>(/.*)?")
 SNS_TOPIC = Kind("SNS topic policy", principal=True, resource=True, max_size=30720, actions=("sns:",),
-                 resources=r"arn:aws[\w-]*:sns:[\w-]+:\d{{12}}:{topic}")
+                 resources=r"arn:aws[\w-]*:sns:[\w-]+:<account>:<topic>")
 ECR_REPOSITORY = Kind("ECR repository policy", principal=True, resource=None, max_size=10240, actions=("ecr:",))
 
 
@@ -140,7 +140,8 @@ def action_problems(statement: dict, kind: Kind) -> list[str]:
 def resource_problems(statement: dict, kind: Kind, context: Context) -> list[str]:
     found = []
     if kind.resources:
-        pattern = re.compile(kind.resources.format(bucket=re.escape(context.bucket), topic=re.escape(context.topic)))
+        pattern = re.compile(kind.resources.replace("<bucket>", re.escape(context.bucket)).replace(
+            "<topic>", re.escape(context.topic)).replace("<account>", re.escape(context.account_id)))
         for resource in listed(statement.get("Resource", [])):
             if not pattern.fullmatch(str(resource)):
                 found.append(f"the resource {resource} is not this {kind.name.split(' policy')[0]}")
