@@ -37,6 +37,10 @@ resource "aws_lb_target_group" "app" {
 
   lifecycle {
     create_before_destroy = true
+    # ECS registers each task with the container's port, and health checks go to that port ("traffic-port"):
+    # this port is only a default for targets registered without one. A new container_port must not replace
+    # the target groups, which the service and (canary) the production listener rule ECS manages point at.
+    ignore_changes = [port]
   }
 }
 

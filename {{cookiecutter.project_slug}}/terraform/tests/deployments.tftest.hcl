@@ -132,3 +132,20 @@ run "rolling_replaces_tasks_a_few_at_a_time" {
   }
 }
 {% endif %}
+
+run "a_new_container_port_keeps_the_target_groups" {
+  variables {
+    container_port = 9090
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_lb_target_group.app : group.port != 9090])
+    error_message = "Changing container_port must not replace the target groups (ECS registers tasks with their port; the service and the production rule point at these groups)."
+  }
+
+{% if cookiecutter.deployment_strategy == "rolling" %}
+  assert {
+    condition     = one(aws_ecs_service.app.load_balancer).container_port == 9090
+    error_message = "The service must send the load balancer's traffic to the new container_port."
+  }
+{% endif %}}
