@@ -230,6 +230,34 @@ def test_verify_reports_a_rollback_that_failed(default_project, tmp_path):
     assert result.returncode == 1 and "::error title=Rollback failed::" in result.stderr
 
 
+def test_verify_sends_smoke_requests_while_a_canary_rolls_out(default_project, tmp_path):
+    aws_answering(tmp_path, [
+        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress"),
+                           ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
+        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
+        deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done")),
+    ])
+    stand_in(tmp_path, "curl", "printf 500")  # the canary fails every request it gets
+    stand_in(tmp_path, "sleep", ":")  # two polls 30 s apart, without the wait: 15 requests each
+    url = "http://orders-api-1.us-east-1.elb.amazonaws.com/version"
+    result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2),
+                                          "60"], tmp_path, {"VERIFY_INTERVAL": "30", "SMOKE_URL": url,
+                                                            "SMOKE_PER_MINUTE": "30"})
+    assert result.returncode == 0, result.stderr
+    smoke = [call for call in calls(tmp_path) if call.startswith("curl ")]
+    assert len(smoke) == 30 and all(call.endswith(url) and "--max-time 5" in call for call in smoke)
+    assert f"smoke: 30 requests to {url} so far, 30 answered 5xx or not at all" in result.stdout
+
+
+def test_verify_sends_no_smoke_without_a_rate(default_project, tmp_path):
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
+                             deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done"))])
+    stand_in(tmp_path, "curl", "printf 200")
+    result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2)],
+                        tmp_path, {"VERIFY_INTERVAL": "0", "SMOKE_URL": "http://x/version", "SMOKE_PER_MINUTE": "0"})
+    assert result.returncode == 0 and not [call for call in calls(tmp_path) if call.startswith("curl ")]
+
+
 def test_verify_reports_a_failed_first_release(default_project, tmp_path):
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "tasks failed to start"))])
     result = verify(default_project, tmp_path, TASK.format(2))
@@ -258,7 +286,8 @@ OUTPUTS = {name: {"value": value, "type": "string", "sensitive": False} for name
     "dashboard_url": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
                      "#dashboards/dashboard/orders-api",
     "cluster_name": "orders-api", "service_name": "orders-api", "container_name": "app",
-    "task_definition_arn": TASK.format(1), "deployment_timeout_seconds": "1200"}.items()}
+    "task_definition_arn": TASK.format(1), "deployment_timeout_seconds": "1200",
+    "smoke_requests_per_minute": "30"}.items()}
 DEPRECATION = """
 Warning: Deprecated Parameter
 

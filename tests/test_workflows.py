@@ -180,6 +180,8 @@ def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project):
     (verify,) = [item for item in deploy["steps"] if item.get("run", "").startswith("scripts/verify-deployment.sh")]
     assert shlex.split(verify["run"])[-1] == "$TIMEOUT"
     assert verify["env"]["TIMEOUT"] == "${{ steps.stack.outputs.deployment_timeout_seconds }}"
+    assert verify["env"]["SMOKE_PER_MINUTE"] == "${{ steps.stack.outputs.smoke_requests_per_minute }}"
+    assert verify["env"]["SMOKE_URL"].startswith("${{ steps.stack.outputs.service_url }}/")
     # The longest wait the stack can ask for: 20 minutes, plus a canary's two bakes at their maximum.
     canary = 'deployment_strategy = "canary"' in (project / "terraform/locals.tf").read_text()
     variables = load_hcl(project / "terraform/variables.tf")["variable"]

@@ -8,7 +8,8 @@
 set -euo pipefail
 
 dir=${1:?usage: $0 DIR}
-names=(service_url dashboard_url cluster_name service_name container_name task_definition_arn deployment_timeout_seconds)
+names=(service_url dashboard_url cluster_name service_name container_name task_definition_arn deployment_timeout_seconds
+  smoke_requests_per_minute)
 
 terraform -chdir="$dir" init -input=false -backend-config=backend.hcl >&2
 raw=$(terraform -chdir="$dir" output -json) || {

@@ -8,6 +8,11 @@
 # deployment of TASK_DEFINITION_ARN is COMPLETED (exit 0), or it FAILED, was rolled back, or
 # TIMEOUT_SECONDS (1200) passed (exit 1, with an ::error annotation saying what to do). A failing `aws`
 # call is reported as such (exit 2).
+#
+# With SMOKE_URL and SMOKE_PER_MINUTE (> 0), it also sends that many GET requests a minute to SMOKE_URL
+# while the rollout is in progress, so that a canary gets requests whatever the service's own traffic and a
+# canary that fails them trips the deployment alarms. Each request waits at most 5 s; only the counts are
+# printed.
 set -euo pipefail
 
 if [ $# -lt 3 ] || [ $# -gt 4 ]; then
@@ -16,6 +21,8 @@ if [ $# -lt 3 ] || [ $# -gt 4 ]; then
 fi
 cluster=$1 service=$2 expected=$3 timeout=${4:-1200}
 interval=${VERIFY_INTERVAL:-15}
+smoke_url=${SMOKE_URL:-} smoke_per_minute=${SMOKE_PER_MINUTE:-0}
+smoke_sent=0 smoke_failed=0
 revision=${expected##*/}
 runbook="docs/runbook.md#a-deploy-failed"
 
@@ -60,6 +67,19 @@ rolled_back() {
   error "Deployment rolled back" "$service runs ${1##*/}, not $revision: ECS stopped $revision (${reason:-its tasks kept failing}) and returned to the previous version, which is serving. Find why its tasks failed (stopped tasks, /ecs logs: $runbook), fix, and push again."
 }
 
+# Sends this interval's share of the smoke requests; counts the ones answered 5xx or not at all.
+smoke() {
+  [ -n "$smoke_url" ] && [ "$smoke_per_minute" -gt 0 ] || return 0
+  local count=$(((smoke_per_minute * interval + 59) / 60)) status
+  [ "$count" -ge 1 ] || count=1
+  for _ in $(seq "$count"); do
+    status=$(curl --silent --output /dev/null --max-time 5 --write-out '%{http_code}' "$smoke_url" || true)
+    smoke_sent=$((smoke_sent + 1))
+    [[ $status =~ ^[234] ]] || smoke_failed=$((smoke_failed + 1))
+  done
+  echo "smoke: $smoke_sent requests to $smoke_url so far, $smoke_failed answered 5xx or not at all"
+}
+
 started=$SECONDS
 while :; do
   lines=$(deployments)
@@ -93,5 +113,6 @@ while :; do
     error "Deployment not finished" "$service deployment of $revision is still ${state:-IN_PROGRESS} after ${timeout} s. ECS may still complete or roll it back; check 'aws ecs describe-services' and the service's events ($runbook)."
   fi
   echo "$service: $revision ${state:-IN_PROGRESS}, waiting ($((SECONDS - started)) s of ${timeout} s)"
+  smoke
   sleep "$interval"
 done

@@ -78,6 +78,11 @@ output "deployment_timeout_seconds" {
   value       = tostring(1200 + (local.canary ? 60 * (var.canary_bake_minutes + var.deployment_bake_minutes) : 0))
 }
 
+output "smoke_requests_per_minute" {
+  description = "Requests a minute the release job sends to the service while a canary rolls out, so that about three a minute reach the canary whatever the service's own traffic (0: rolling releases need none)."
+  value       = tostring(local.canary ? ceil(300 / var.canary_percent) : 0)
+}
+
 output "deployment_alarm_names" {
   description = "Alarms ECS watches during each deployment, rolling back when one fires."
   value       = local.deployment_alarm_names

@@ -81,6 +81,16 @@ run "canary_moves_a_share_first_then_the_rest" {
   }
 
   assert {
+    condition     = output.smoke_requests_per_minute == "15"
+    error_message = "The release job must send enough smoke requests for about three a minute to reach a 20 % canary."
+  }
+
+  assert {
+    condition     = strcontains(one([for query in aws_cloudwatch_metric_alarm.this["deploy-target-5xx-rate"].metric_query : query.expression if query.expression != null]), "FILL(errors1, 0) >= 1 AND FILL(errors1, 0) >= FILL(requests1, 0)")
+    error_message = "A target group whose every request of a minute failed must count from one error, so a quiet canary that fails all its requests trips the alarm."
+  }
+
+  assert {
     condition = (
       one(one(aws_ecs_service.app.load_balancer).advanced_configuration).alternate_target_group_arn == aws_lb_target_group.app["alternate"].arn
       && one(one(aws_ecs_service.app.load_balancer).advanced_configuration).production_listener_rule == aws_lb_listener_rule.production[0].arn
@@ -111,6 +121,11 @@ run "canary_moves_a_share_first_then_the_rest" {
 }
 {% else %}
 run "rolling_replaces_tasks_a_few_at_a_time" {
+  assert {
+    condition     = output.smoke_requests_per_minute == "0"
+    error_message = "A rolling release needs no smoke requests."
+  }
+
   assert {
     condition     = aws_ecs_service.app.deployment_configuration[0].strategy == "ROLLING"
     error_message = "A rolling service must deploy with ECS's ROLLING strategy."
