@@ -21,6 +21,14 @@ ELB = ["LoadBalancer", "app/svc/0123456789abcdef"]
 METRICS_MESSAGE = 'Field \\"metrics\\" has to be an array of array of strings'
 
 
+def refusals(found: list[str]) -> list[str]:
+    return [problem for problem in found if not problem.startswith(policies.ADVICE)]
+
+
+def advice(found: list[str]) -> list[str]:
+    return [problem for problem in found if problem.startswith(policies.ADVICE)]
+
+
 def metric_widget(**properties) -> dict:
     return {"type": "metric", "width": 12, "height": 6,
             "properties": {"region": REGION, "title": "t", "period": 60, **properties}}
@@ -66,10 +74,10 @@ BAD_DASHBOARDS = {
         ["AWS/EC2", "CPUUtilization", {"id": "Cpu"}]])),
     "an expression over an id the widget does not define": body(metric_widget(metrics=[
         [{"expression": "SUM([m1, m2])", "id": "e1"}], ["AWS/EC2", "CPUUtilization", {"id": "m1"}]])),
-    "a dimension name without its value": body(metric_widget(metrics=[["AWS/EC2", "CPUUtilization", "InstanceId"]])),
     "a widget wider than the grid": body({**metric_widget(metrics=[["AWS/EC2", "CPUUtilization"]]), "width": 25}),
     "an unknown widget type": body({"type": "graph", "properties": {}}),
-    "a period under a minute": body(metric_widget(metrics=[["AWS/EC2", "CPUUtilization"]], period=30)),
+    "a period that is neither high-resolution nor whole minutes": body(metric_widget(
+        metrics=[["AWS/EC2", "CPUUtilization"]], period=45)),
 }
 
 
@@ -79,9 +87,15 @@ def test_dashboard_validator_accepts_a_documented_body():
 
 @pytest.mark.parametrize("bad", BAD_DASHBOARDS.values(), ids=BAD_DASHBOARDS.keys())
 def test_dashboard_validator_refuses_what_cloudwatch_refuses(bad):
-    found = dashboards.problems(bad)
+    found = refusals(dashboards.problems(bad))
     assert found
     assert dashboards.refusal(found).message.startswith("The dashboard body is invalid, there are ")
+
+
+def test_what_the_reference_describes_but_cloudwatch_may_store_is_advice():
+    odd = body(metric_widget(metrics=[["AWS/EC2", "CPUUtilization", "InstanceId", {"unknownKey": 1}]]))
+    found = dashboards.problems(odd)
+    assert refusals(found) == [] and len(advice(found)) == 2, found
 
 
 def test_a_flattened_metrics_list_is_refused_with_cloudwatchs_words():
@@ -120,17 +134,21 @@ GOOD_POLICIES = {
     "key": (json.dumps(KEY), policies.KMS_KEY),
     "bucket": (json.dumps(BUCKET), policies.S3_BUCKET),
 }
+# What the services store but does not do what it says: reported as advice, never refused.
+ADVISED_POLICIES = {
+    "an action that does not exist (a typo)": changed(IDENTITY, Action="ecs:UpdateServices"),
+    "a resource no listed action applies to": changed(IDENTITY, Resource="arn:aws:s3:::b/*"),
+    "no Version (IAM: it defaults to 2008-10-17, where variables do not work)": json.dumps(
+        {"Statement": IDENTITY["Statement"]}),
+    "a condition key the action does not support": changed(IDENTITY, Condition={"StringEquals": {
+        "s3:prefix": "logs/"}}),
+}
 BAD_POLICIES = {
-    "an action that does not exist (a typo)": (changed(IDENTITY, Action="ecs:UpdateServices"),
-                                               policies.IDENTITY_MANAGED),
-    "a resource no listed action applies to": (changed(IDENTITY, Resource="arn:aws:s3:::b/*"),
-                                               policies.IDENTITY_MANAGED),
-    "an unknown condition operator": (changed(IDENTITY, Condition={"StringEqualz": {"aws:SourceAccount": ACCOUNT}}),
-                                      policies.IDENTITY_MANAGED),
+    "an unknown condition operator (IAM: Invalid Condition type)": (changed(IDENTITY, Condition={
+        "StringEqualz": {"aws:SourceAccount": ACCOUNT}}), policies.IDENTITY_MANAGED),
+    "a Sid that is not alphanumeric (IAM)": (changed(IDENTITY, Sid="update the service"), policies.IDENTITY_MANAGED),
     "a principal in an identity policy (IAM: should not specify a principal)": (
         changed(IDENTITY, Principal={"AWS": ACCOUNT}), policies.IDENTITY_MANAGED),
-    "no Version (variables would not work)": (json.dumps({"Statement": IDENTITY["Statement"]}),
-                                              policies.IDENTITY_MANAGED),
     "a trust policy with a Resource (IAM: prohibited field)": (changed(TRUST, Resource="*"), policies.TRUST),
     "a trust policy granting something else than sts": (changed(TRUST, Action="iam:PassRole"), policies.TRUST),
     "a bucket policy about another bucket (S3: Policy has invalid resource)": (
@@ -144,20 +162,43 @@ BAD_POLICIES = {
 
 @pytest.mark.parametrize("text, kind", GOOD_POLICIES.values(), ids=GOOD_POLICIES.keys())
 def test_policy_validator_accepts_well_formed_policies(text, kind):
-    assert policies.problems(text, kind, CONTEXT) == []
+    assert refusals(policies.problems(text, kind, CONTEXT)) == []
 
 
 @pytest.mark.parametrize("text, kind", BAD_POLICIES.values(), ids=BAD_POLICIES.keys())
 def test_policy_validator_refuses_what_the_services_refuse(text, kind):
-    assert policies.problems(text, kind, CONTEXT)
+    assert refusals(policies.problems(text, kind, CONTEXT))
+
+
+@pytest.mark.parametrize("text", ADVISED_POLICIES.values(), ids=ADVISED_POLICIES.keys())
+def test_policy_validator_advises_on_what_the_services_store_but_ignore(text):
+    found = policies.problems(text, policies.IDENTITY_MANAGED, CONTEXT)
+    assert refusals(found) == [] and advice(found), found
+
+
+def test_kms_s3_and_sns_take_sids_with_spaces_and_the_old_version():
+    default_key_policy = changed(KEY, Sid="Enable IAM User Permissions")
+    assert refusals(policies.problems(default_key_policy, policies.KMS_KEY, CONTEXT)) == []
+    old_topic_policy = json.dumps({"Version": "2008-10-17", "Statement": [{
+        "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "SNS:Publish",
+        "Resource": f"arn:aws:sns:{REGION}:{ACCOUNT}:svc-alarms",
+        "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}}]})
+    assert refusals(policies.problems(old_topic_policy, policies.SNS_TOPIC, CONTEXT)) == []
+
+
+def test_iam_answers_a_policy_over_its_quota_with_limit_exceeded():
+    found = policies.problems(changed(IDENTITY, Sid="x" * 7000), policies.IDENTITY_MANAGED, CONTEXT)
+    refusal = documents.IAM_MALFORMED(refusals(found))
+    assert (refusal.code, refusal.status) == ("LimitExceeded", 409)
+    assert "Cannot exceed quota for PolicySize: 6144" in refusal.message
 
 
 def test_a_key_policy_that_locks_the_account_out_is_refused_unless_the_check_is_bypassed():
     locked = changed(KEY, Action=["kms:Describe*", "kms:Get*"])
     refused = documents.key_policy(locked, Request("kms", "json", "CreateKey", {"Policy": locked}), CONTEXT)
-    assert "will not allow you to update the key policy in the future" in " ".join(refused)
+    assert "will not allow you to update the key policy in the future" in " ".join(refusals(refused))
     bypassed = Request("kms", "json", "CreateKey", {"Policy": locked, "BypassPolicyLockoutSafetyCheck": True})
-    assert documents.key_policy(locked, bypassed, CONTEXT) == []
+    assert refusals(documents.key_policy(locked, bypassed, CONTEXT)) == []
 
 
 def lifecycle_rule(priority: int = 1, **selection) -> dict:
@@ -278,6 +319,12 @@ def test_metric_math_validator_accepts_a_rate_alarm():
     assert metric_math.alarm_problems({"Metrics": RATE}) == []
 
 
+@pytest.mark.parametrize("expression", ["SORT(METRICS(), AVG, DESC, 10)", "m1 * .5 + m1 * 1e3", "LAMBDA('fn', m1)",
+                                        "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId)"])
+def test_metric_math_validator_accepts_documented_expressions(expression):
+    assert metric_math.expression_problems(expression, {"m1"}) == []
+
+
 @pytest.mark.parametrize("bad", BAD_ALARMS.values(), ids=BAD_ALARMS.keys())
 def test_metric_math_validator_refuses_what_cloudwatch_refuses(bad):
     assert metric_math.alarm_problems(bad)
@@ -288,6 +335,7 @@ GOOD_QUERY = """fields @timestamp, method, path, status
 | stats count(*) as errors by method, path, status
 | sort errors desc
 | limit 50"""
+# Logs Insights stores any query (PutQueryDefinition checks no syntax); these fail when someone runs them.
 BAD_QUERIES = {
     "an unknown command": "fields @timestamp | where status >= 500",
     "an unterminated string": 'fields @timestamp | filter request_id = "abc',
@@ -295,10 +343,16 @@ BAD_QUERIES = {
     "an empty command between pipes": "fields @timestamp | | sort @timestamp",
     "a command without arguments": "fields @timestamp | sort",
 }
+GOOD_QUERIES = {
+    "the errors-by-path query": GOOD_QUERY,
+    "a regular expression with a pipe, a quote and a bracket": "filter @message like /a|b|don't|\\[/ | limit 5",
+    "bins and arithmetic": "fields duration_ms / 1000 as seconds | stats avg(seconds) by bin(5m)",
+}
 
 
-def test_logs_insights_validator_accepts_a_documented_query():
-    assert logs_insights.problems(GOOD_QUERY) == []
+@pytest.mark.parametrize("query", GOOD_QUERIES.values(), ids=GOOD_QUERIES.keys())
+def test_logs_insights_validator_accepts_documented_queries(query):
+    assert logs_insights.problems(query) == []
 
 
 @pytest.mark.parametrize("bad", BAD_QUERIES.values(), ids=BAD_QUERIES.keys())

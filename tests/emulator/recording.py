@@ -7,7 +7,6 @@ operation and its parameters parsed from AWS's own service models, the same ones
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import json
 import threading
@@ -37,9 +36,8 @@ class Recorder:
         self.sequence = itertools.count(1)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        from aws_strict.strict import request_body  # on the path once tests.emulator.server is imported
+        body = request_body(environ)
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list, exc_info=None):

@@ -564,6 +564,8 @@ def validation_summary(report: dict, status: int) -> int:
           f"{counts.get('requests', 0)} requests validated against their service model, "
           f"{counts.get('requests refused', 0)} refused; documents validated: "
           f"{', '.join(f'{kind} {count}' for kind, count in sorted(documents.items())) or 'none'}", file=sys.stderr)
+    for item, count in sorted(report["advice"].items()):
+        print(f"aws-emulator: advice (AWS accepts this, but it looks wrong): {count} x {item}", file=sys.stderr)
     if not report["unvalidated"]:
         return status
     print("aws-emulator: left unvalidated (add a validator in scripts/aws_strict/documents.py):", file=sys.stderr)

@@ -4,7 +4,9 @@ arrays or expression arrays, rendering properties, ids, expressions over those i
 views, annotations), alarm, text and log widgets, and the per-widget and per-dashboard metric limits.
 
 A refusal is worded as CloudWatch's: "The dashboard body is invalid, there are N validation errors:"
-followed by the list of {dataPath, message}."""
+followed by the list of {dataPath, message}. What the reference describes but does not say CloudWatch
+refuses (an odd number of dimension fields, "." on the first row, a rendering property it does not list)
+is advice."""
 from __future__ import annotations
 
 import json
@@ -12,6 +14,7 @@ import re
 
 from aws_strict.errors import Refusal
 from aws_strict.metric_math import expression_problems
+from aws_strict.policies import ADVICE
 
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 VIEWS = ("timeSeries", "singleValue", "gauge", "bar", "pie", "table")
@@ -28,8 +31,14 @@ MAX_METRICS_PER_WIDGET = 500
 MAX_METRICS_PER_DASHBOARD = 2500
 
 
+def valid_period(period: object) -> bool:
+    """60 or a multiple of it; 1, 5, 10 and 30 for high-resolution metrics."""
+    return isinstance(period, int) and not isinstance(period, bool) and (period in (1, 5, 10, 30) or (
+        period >= 60 and period % 60 == 0))
+
+
 def refusal(found: list[str]) -> Refusal:
-    errors = [json.loads(item) for item in found]
+    errors = [json.loads(item) for item in found if not item.startswith(ADVICE)]
     return Refusal("InvalidParameterInput", f"The dashboard body is invalid, there are {len(errors)} validation "
                    f"errors: {json.dumps(errors)}")
 
@@ -112,9 +121,8 @@ def metric_widget_errors(properties: dict, path: str) -> tuple[list[str], int]:
                            "annotation"))
     if properties.get("view") not in (None, *VIEWS):
         found.append(error(f"{path}/view", f"Should be equal to one of the allowed values: {', '.join(VIEWS)}"))
-    period = properties.get("period")
-    if period is not None and (not isinstance(period, int) or period < 60 or period % 60):
-        found.append(error(f"{path}/period", "Should be a multiple of 60, with 60 as the minimum"))
+    if properties.get("period") is not None and not valid_period(properties["period"]):
+        found.append(error(f"{path}/period", "Should be 1, 5, 10, 30 or a multiple of 60"))
     if properties.get("stat") is not None and not STATISTIC.fullmatch(str(properties["stat"])):
         found.append(error(f"{path}/stat", f"Invalid statistic {properties['stat']}"))
     found += annotation_errors(properties.get("annotations"), f"{path}/annotations")
@@ -140,7 +148,7 @@ def row_errors(row: object, path: str, ids: set[str], previous: object) -> list[
     names = row[:-1] if renderer is not None else row
     if renderer is not None and "expression" in renderer:
         found = [] if not names else [error(path, METRICS_MESSAGE)]
-        found += [error(path, f"Should NOT have additional property '{key}'")
+        found += [ADVICE + error(path, f"'{key}' is not a documented rendering property")
                   for key in renderer.keys() - EXPRESSION_KEYS]
         found += [error(f"{path}/0/expression", problem)
                   for problem in expression_problems(str(renderer["expression"]), ids - {renderer.get("id")})]
@@ -149,11 +157,11 @@ def row_errors(row: object, path: str, ids: set[str], previous: object) -> list[
         return [error(path, METRICS_MESSAGE)]
     found = []
     if len(names) < 2 or len(names) % 2:
-        found.append(error(path, "A metric is a namespace, a metric name and dimension name and value pairs"))
+        found.append(ADVICE + error(path, "A metric is a namespace, a metric name and dimension name and value pairs"))
     if "." in names[:2] and not isinstance(previous, list):
-        found.append(error(path, "'.' repeats the previous metric's field, and there is none"))
+        found.append(ADVICE + error(path, "'.' repeats the previous metric's field, and there is none"))
     if renderer is not None:
-        found += [error(path, f"Should NOT have additional property '{key}'")
+        found += [ADVICE + error(path, f"'{key}' is not a documented rendering property")
                   for key in renderer.keys() - RENDERING_KEYS]
         found += renderer_errors(renderer, path)
     return found
@@ -172,9 +180,8 @@ def renderer_errors(renderer: dict, path: str) -> list[str]:
         found.append(error(f"{path}/visible", "Should be boolean"))
     if renderer.get("yAxis") not in (None, "left", "right"):
         found.append(error(f"{path}/yAxis", "Should be equal to one of the allowed values: left, right"))
-    period = renderer.get("period")
-    if period is not None and (not isinstance(period, int) or period < 60 or period % 60):
-        found.append(error(f"{path}/period", "Should be a multiple of 60, with 60 as the minimum"))
+    if renderer.get("period") is not None and not valid_period(renderer["period"]):
+        found.append(error(f"{path}/period", "Should be 1, 5, 10, 30 or a multiple of 60"))
     return found
 
 

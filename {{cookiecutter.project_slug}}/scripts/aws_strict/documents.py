@@ -15,10 +15,16 @@ from aws_strict import dashboards, ecr_lifecycle, logs_insights, metric_math, po
 from aws_strict.errors import Refusal
 from aws_strict.requests import Request
 
-# A string member that carries a document: its name ends like one, and it reads as JSON (or is an
-# expression or a query, which are text).
-DOCUMENT_MEMBER = re.compile(r"(?i)^\w*(Policy|PolicyDocument|PolicyText|Body|Expression|QueryString)$")
-TEXT_DOCUMENTS = re.compile(r"(?i)^(Expression|QueryString)$")
+# A string member that carries a JSON document: its name ends like one, and it reads as JSON.
+DOCUMENT_MEMBER = re.compile(r"(?i)^\w*(Policy|PolicyDocument|PolicyText|Body|Pattern|Definition|Template)$")
+# Members that carry a text document in the services that give them one (DynamoDB's condition expressions,
+# for one, are not documents of this kind).
+TEXT_DOCUMENTS = {
+    "cloudwatch": re.compile(r"^(Expression|AlarmRule)$"),
+    "logs": re.compile(r"^(queryString|filterPattern)$"),
+    "events": re.compile(r"^EventPattern$"),
+}
+ADVICE = policies.ADVICE
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,8 @@ class Document:
     model: str
     operation: str
     locate: Callable[[dict], list[Located]]
-    check: Callable[[Any, Request, policies.Context], list[str]]
-    refusal: Callable[[list[str]], Refusal]
+    check: Callable[[Any, Request, policies.Context], list[str]]  # problems; ADVICE-prefixed ones AWS accepts
+    refusal: Callable[[list[str]], Refusal] | None  # None: the service refuses none of its problems
 
 
 def member(name: str) -> Callable[[dict], list[Located]]:
@@ -72,7 +78,14 @@ def refused(code: str, prefix: str = "") -> Callable[[list[str]], Refusal]:
     return lambda found: Refusal(code, joined(prefix)(found))
 
 
-IAM_MALFORMED = refused("MalformedPolicyDocument")
+def iam_refusal(found: list[str]) -> Refusal:
+    """IAM answers a policy over its size quota with LimitExceeded (409), anything else as malformed."""
+    if any(problem.startswith("Cannot exceed quota") for problem in found):
+        return Refusal("LimitExceeded", "; ".join(found), status=409)
+    return Refusal("MalformedPolicyDocument", "; ".join(found))
+
+
+IAM_MALFORMED = iam_refusal
 DOCUMENTS: tuple[Document, ...] = (
     Document("IAM policy", "iam", "CreatePolicy", member("PolicyDocument"), policy(policies.IDENTITY_MANAGED),
              IAM_MALFORMED),
@@ -105,7 +118,7 @@ DOCUMENTS: tuple[Document, ...] = (
     Document("alarm metric queries", "cloudwatch", "PutMetricAlarm", member("Metrics"),
              lambda queries, request, context: metric_math.alarm_problems(request.params), metric_math.refusal),
     Document("Logs Insights query", "logs", "PutQueryDefinition", member("queryString"),
-             lambda text, request, context: logs_insights.problems(text), logs_insights.refusal),
+             lambda text, request, context: [ADVICE + problem for problem in logs_insights.problems(text)], None),
     Document("ECS container definitions", "ecs", "RegisterTaskDefinition", member("containerDefinitions"),
              lambda containers, request, context: task_definitions.problems(request.params),
              task_definitions.refusal),
@@ -117,30 +130,31 @@ def documents_of(request: Request) -> list[Document]:
             if document.model == request.model_name and document.operation == request.operation]
 
 
-def document_members(value: Any, path: str = "") -> Iterator[str]:
-    """Paths of the string members of a request that look like documents."""
+def document_members(value: Any, path: str = "", model: str = "") -> Iterator[str]:
+    """Paths of the string members of a request (to service `model`) that look like documents."""
+    text = TEXT_DOCUMENTS.get(model)
     if isinstance(value, dict):
-        attribute, text = value.get("AttributeName"), value.get("AttributeValue")  # SNS's Set*Attributes
-        if isinstance(attribute, str) and isinstance(text, str) and DOCUMENT_MEMBER.match(attribute) and \
-                text.lstrip()[:1] in ("{", "["):
+        attribute, attribute_value = value.get("AttributeName"), value.get("AttributeValue")  # SNS's Set*Attributes
+        if isinstance(attribute, str) and isinstance(attribute_value, str) and DOCUMENT_MEMBER.match(attribute) and \
+                attribute_value.lstrip()[:1] in ("{", "["):
             yield f"{path}.AttributeValue" if path else "AttributeValue"
         for key, item in value.items():
             if key == "AttributeValue":
                 continue
             where = f"{path}.{key}" if path else key
-            if isinstance(item, str) and DOCUMENT_MEMBER.match(key) and (
-                    TEXT_DOCUMENTS.match(key) or item.lstrip()[:1] in ("{", "[")):
+            if isinstance(item, str) and ((text and text.match(key)) or (
+                    DOCUMENT_MEMBER.match(key) and item.lstrip()[:1] in ("{", "["))):
                 yield where
             else:
-                yield from document_members(item, where)
+                yield from document_members(item, where, model)
     elif isinstance(value, list):
         for index, item in enumerate(value, start=1):
-            yield from document_members(item, f"{path}.{index}")
+            yield from document_members(item, f"{path}.{index}", model)
 
 
 def unvalidated(request: Request, located: list[Located]) -> list[str]:
     """The document-like members of `request` that no validator read (a validator that read a member read
     everything inside it)."""
     read = [item.path for item in located]
-    return [path for path in document_members(request.params)
+    return [path for path in document_members(request.params, model=request.model_name)
             if not any(path == done or path.startswith(f"{done}.") for done in read)]

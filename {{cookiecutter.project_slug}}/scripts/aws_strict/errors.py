@@ -14,6 +14,8 @@ REQUEST_ID = "emulator-strict-refusal"
 SHAPE_ERRORS = {"query": "ValidationError", "ec2": "InvalidParameterValue", "json": "ValidationException",
                 "rest-json": "ValidationException", "smithy-rpc-v2-cbor": "ValidationError"}
 REST_XML_SHAPE_ERRORS = {"s3": "InvalidArgument", "s3control": "InvalidRequest", "route53": "InvalidInput"}
+# Services that answer a shape violation with a code of their own.
+MODEL_SHAPE_ERRORS = {"ecr": "InvalidParameterException"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Refusal:
 
 
 def shape_refusal(request: Request, message: str) -> Refusal:
+    if request.model_name in MODEL_SHAPE_ERRORS:
+        return Refusal(MODEL_SHAPE_ERRORS[request.model_name], message)
     if request.protocol == "rest-xml":
         return Refusal(REST_XML_SHAPE_ERRORS.get(request.model_name, "ValidationError"), message)
     return Refusal(SHAPE_ERRORS.get(request.protocol, "ValidationException"), message)
@@ -31,7 +35,7 @@ def shape_refusal(request: Request, message: str) -> Refusal:
 
 def response(request: Request, refusal: Refusal) -> tuple[str, list[tuple[str, str]], bytes]:
     """(status line, headers, body) of the refusal."""
-    status = f"{refusal.status} Bad Request"
+    status = f"{refusal.status} {'Conflict' if refusal.status == 409 else 'Bad Request'}"
     code, message = refusal.code, refusal.message
     if request.protocol == "smithy-rpc-v2-cbor":
         body = cbor_text_map({"__type": f"com.amazonaws.{request.model_name}#{code}", "message": message})

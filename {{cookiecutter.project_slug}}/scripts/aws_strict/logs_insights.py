@@ -1,20 +1,14 @@
 """CloudWatch Logs Insights queries, parsed: commands separated by pipes, each one of the documented
-commands, comments from `#`, balanced quotes, backticks and brackets. AWS documents no syntax check on
-saving a query (PutQueryDefinition), but StartQuery refuses such a query (MalformedQueryException) when
-someone runs it, so a saved query that cannot run is refused here."""
+commands, comments from `#`, balanced quotes, backticks, regular expressions and brackets. AWS documents no
+syntax check on saving a query (PutQueryDefinition); StartQuery refuses a broken one (MalformedQueryException)
+when someone runs it. So the problems found here are advice: the saved query is stored, and reported."""
 from __future__ import annotations
 
 import re
 
-from aws_strict.errors import Refusal
-
 COMMANDS = frozenset({"fields", "display", "filter", "filterindex", "stats", "sort", "limit", "parse", "dedup",
                       "unmask", "unnest", "pattern", "diff", "anomaly", "source", "lookup", "addtotals"})
 CLOSING = {"(": ")", "[": "]", "{": "}"}
-
-
-def refusal(found: list[str]) -> Refusal:
-    return Refusal("InvalidParameterException", f"The query string is not valid: {'; '.join(found)}")
 
 
 def problems(query: str) -> list[str]:
@@ -33,9 +27,10 @@ def problems(query: str) -> list[str]:
 
 # Quoted strings (backslash escapes in single and double quotes), comments to the end of the line, brackets,
 # pipes, a quote that never closes, and anything else.
-TOKENS = re.compile(r"""(?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`)|(?P<comment>#[^\n]*)"""
+TOKENS = re.compile(r"""(?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`|/(?:\\.|[^/\\\n])+/)"""
+                    r"""|(?P<comment>#[^\n]*)"""
                     r"""|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<pipe>\|)|(?P<unterminated>["'`])"""
-                    r"""|(?P<other>[^"'`#()\[\]{}|]+)""")
+                    r"""|(?P<other>[^"'`#()\[\]{}|/]+|/)""")
 
 
 def split_commands(query: str, found: list[str]) -> list[str]:

@@ -12,12 +12,12 @@ FUNCTIONS = frozenset({
     "ABS", "ANOMALY_DETECTION_BAND", "AVG", "CEIL", "DATAPOINT_COUNT", "DB_PERF_INSIGHTS", "DIFF", "DIFF_TIME",
     "FILL", "FIRST", "LAST", "FLOOR", "IF", "INSIGHT_RULE_METRIC", "LOG", "LOG10", "MAX", "METRIC_COUNT", "METRICS",
     "MIN", "MINUTE", "HOUR", "DAY", "DATE", "MONTH", "YEAR", "EPOCH", "PERIOD", "RATE", "REMOVE_EMPTY",
-    "RUNNING_SUM", "SEARCH", "SERVICE_QUOTA", "SLICE", "SORT", "STDDEV", "SUM", "TIME_SERIES",
+    "RUNNING_SUM", "SEARCH", "SERVICE_QUOTA", "SLICE", "SORT", "STDDEV", "SUM", "TIME_SERIES", "LAMBDA",
 })
 KEYWORDS = frozenset({"AND", "OR", "REPEAT", "LINEAR", "ASC", "DESC"})  # words that are not functions or ids
 ID = re.compile(r"[a-z][A-Za-z0-9_]{0,254}")
-TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<string>'[^']*'|\"[^\"]*\")"
-                   r"|(?P<operator>==|!=|<=|>=|&&|\|\||[-+*/^<>(),\[\]]))")
+TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+                   r"|(?P<string>'[^']*'|\"[^\"]*\")|(?P<operator>==|!=|<=|>=|&&|\|\||[-+*/^<>(),\[\]]))")
 SINGLE_METRIC_FIELDS = ("Namespace", "MetricName", "Dimensions", "Period", "Unit", "Statistic", "ExtendedStatistic")
 MAX_METRICS = 10
 MAX_EXPRESSIONS = 10
@@ -28,7 +28,10 @@ def refusal(found: list[str]) -> Refusal:
 
 
 def expression_problems(expression: str, ids: set[str]) -> list[str]:
-    """Why CloudWatch cannot evaluate `expression` when the queries define `ids`."""
+    """Why CloudWatch cannot evaluate `expression` when the queries define `ids`. A Metrics Insights query
+    (SELECT ...) has a grammar of its own, which is not parsed here."""
+    if expression.lstrip().upper().startswith("SELECT "):
+        return []
     found, depth, position = [], 0, 0
     while position < len(expression) and expression[position:].strip():
         match = TOKEN.match(expression, position)
@@ -50,7 +53,8 @@ def expression_problems(expression: str, ids: set[str]) -> list[str]:
 def word_problems(expression: str, word: str, called: bool, ids: set[str]) -> list[str]:
     if called and word not in FUNCTIONS:
         return [f"Error in expression '{expression}': Unrecognized function {word}"]
-    if not called and word not in KEYWORDS and word not in ids:
+    # A function's name stands alone as an argument too: SORT(METRICS(), AVG, DESC).
+    if not called and word not in KEYWORDS and word not in FUNCTIONS and word not in ids:
         return [f"Error in expression '{expression}': Unrecognized identifier {word}"]
     return []
 

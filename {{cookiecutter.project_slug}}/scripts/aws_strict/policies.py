@@ -15,15 +15,21 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# parliament's findings that mean a policy is refused or does not do what it says. Its other findings
-# (Resource "*", sensitive actions, ...) are advice about what a policy grants, which the permission proof
-# judges instead.
-FAILING_FINDINGS = frozenset({
-    "EXCEPTION", "MALFORMED_JSON", "MALFORMED", "DUPLICATE_SID", "UNKNOWN_PRINCIPAL", "UNKNOWN_FEDERATION_SOURCE",
-    "MISMATCHED_TYPE", "MISMATCHED_TYPE_OPERATION_TO_NULL", "UNKNOWN_ACTION", "UNKNOWN_PREFIX",
-    "UNKNOWN_CONDITION_FOR_ACTION", "UNKNOWN_OPERATOR", "INVALID_SID", "INVALID_ARN", "NO_VERSION",
-    "INVALID_VERSION", "OLD_VERSION", "RESOURCE_MISMATCH",
-})
+# parliament's findings that the services refuse a policy for: its grammar, condition operators, ARNs and
+# Version values. IAM refuses a Sid that is not alphanumeric or not unique; KMS, S3 and SNS do not.
+REFUSED_FINDINGS = frozenset({"EXCEPTION", "MALFORMED_JSON", "MALFORMED", "UNKNOWN_OPERATOR", "INVALID_ARN",
+                              "INVALID_VERSION"})
+IAM_REFUSED_FINDINGS = frozenset({"DUPLICATE_SID", "INVALID_SID"})
+# Findings the services accept, but that say the policy does not do what it says: an action or prefix that
+# does not exist, a resource or condition key no listed action applies to, a value of the wrong type, an old
+# or missing Version. They are advice: the template's suite fails on each one it has not explained (a
+# linter's database can be wrong), a rendered project's emulated apply prints them. Other findings
+# (Resource "*", sensitive actions) judge what a policy grants, which the permission proof does instead.
+ADVICE_FINDINGS = frozenset({"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "RESOURCE_MISMATCH", "UNKNOWN_CONDITION_FOR_ACTION",
+                             "MISMATCHED_TYPE", "MISMATCHED_TYPE_BUT_USABLE", "MISMATCHED_TYPE_OPERATION_TO_NULL",
+                             "NO_VERSION", "OLD_VERSION", "UNKNOWN_PRINCIPAL", "UNKNOWN_FEDERATION_SOURCE",
+                             "DUPLICATE_SID", "INVALID_SID"})
+ADVICE = "advice: "  # the prefix of a finding the service accepts (aws_strict.documents)
 OIDC_PROVIDER_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:oidc-provider/[\w.-]+(/[\w./-]*)?")
 ROLE_OR_USER_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):(role|user)/(?:[\w+=,.@/-]+/)?([\w+=,.@-]+)")
 
@@ -39,12 +45,16 @@ class Kind:
     count_whitespace: bool = True
     actions: tuple[str, ...] = ()  # the only action prefixes allowed, if any
     resources: str = ""  # a regular expression every resource must match, if any (<bucket>, <topic>, <account>)
+    quota: str = ""  # IAM's name of the size quota; IAM answers LimitExceeded for a policy over it
 
 
-IDENTITY_MANAGED = Kind("IAM managed policy", principal=False, resource=True, max_size=6144, count_whitespace=False)
-IDENTITY_INLINE = Kind("IAM inline policy", principal=False, resource=True, max_size=10240, count_whitespace=False)
+IDENTITY_MANAGED = Kind("IAM managed policy", principal=False, resource=True, max_size=6144, count_whitespace=False,
+                        quota="PolicySize")
+IDENTITY_INLINE = Kind("IAM inline policy", principal=False, resource=True, max_size=10240, count_whitespace=False,
+                       quota="PolicySize")
+# 2048 is IAM's default quota for a role's trust policy (it can be raised to 4096).
 TRUST = Kind("IAM trust policy", principal=True, resource=False, max_size=2048, count_whitespace=False,
-             actions=("sts:",))
+             actions=("sts:",), quota="ACLSizePerRole")
 KMS_KEY = Kind("KMS key policy", principal=True, resource=True, max_size=32768)
 S3_BUCKET = Kind("S3 bucket policy", principal=True, resource=True, max_size=20480, actions=("s3:",),
                  resources=r"arn:aws[\w-]*:s3:::<bucket>(/.*)?")
@@ -84,8 +94,14 @@ def problems(text: str, kind: Kind, context: Context) -> list[str]:
     for index, statement in enumerate(statements):
         found += [f"Statement {index}: {problem}" for problem in statement_problems(statement, kind, context)]
     analysed = analyze_policy_string(text, ignore_private_auditors=True)
-    found += [f"{finding.issue}: {finding.detail}" for finding in analysed.findings
-              if finding.issue in FAILING_FINDINGS and not expected_of_kind(finding, kind)]
+    refused = REFUSED_FINDINGS | (IAM_REFUSED_FINDINGS if kind.quota else frozenset())
+    for finding in analysed.findings:
+        if expected_of_kind(finding, kind):
+            continue
+        if finding.issue in refused:
+            found.append(f"{finding.issue}: {finding.detail}")
+        elif finding.issue in ADVICE_FINDINGS:
+            found.append(f"{ADVICE}{finding.issue}: {finding.detail}")
     return found
 
 
@@ -94,17 +110,14 @@ def size_problems(text: str, kind: Kind) -> list[str]:
     if size <= kind.max_size:
         return []
     counted = "characters" if kind.count_whitespace else "characters not counting whitespace"
+    if kind.quota:
+        return [f"Cannot exceed quota for {kind.quota}: {kind.max_size} ({size} {counted})"]
     return [f"{size} {counted}: a {kind.name} may have at most {kind.max_size}"]
 
 
 def expected_of_kind(finding, kind: Kind) -> bool:
     """parliament reads every policy as an identity policy: a trust policy has no Resource by design, and it
-    does not know GitHub's (or any) OIDC provider as a federation source. It also types some condition keys
-    as plain strings that hold ARNs, where the services' own guides compare them with ArnLike or ArnEquals
-    (kms:EncryptionContext:aws:logs:arn in the CloudWatch Logs guide)."""
-    if finding.issue == "MISMATCHED_TYPE" and "Arn" in str(finding.detail) and "requires a value of type Arn but " \
-            "given String" in str(finding.detail):
-        return True
+    does not know GitHub's (or any) OIDC provider as a federation source."""
     if kind.resource is not True and finding.issue == "MALFORMED" and "neither Resource nor NotResource" in str(
             finding.detail):
         return True

@@ -4,7 +4,9 @@ its service model's constraints, or that carries a document its service would no
 Every answer carries an `x-emulator-validation` header (JSON) saying what was checked, so a recording of the
 calls can count them; `GET /emulator-api/validation` gives the totals since the emulator started. Requests
 whose parameters could not be read, document-like members no validator read and model patterns that could
-not be checked are counted as unvalidated: nothing passes unread without being reported.
+not be checked are counted as unvalidated: nothing passes unread without being reported. What a service
+accepts but is still wrong (an action that does not exist, a saved query that cannot run) is not refused:
+it is reported as advice.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ class Tally:
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.unvalidated: Counter[str] = Counter()
+        self.advice: Counter[str] = Counter()
 
     def add(self, verdict: dict) -> None:
         with self.lock:
@@ -47,10 +50,16 @@ class Tally:
                 self.counts[f"documents: {kind}"] += 1
             for item in verdict.get("unvalidated", []):
                 self.unvalidated[item] += 1
+            for item in verdict.get("advice", []):
+                self.advice[item] += 1
+
+    def bypassed(self) -> None:
+        with self.lock:
+            self.counts["requests to moto's own API (not AWS's, not validated)"] += 1
 
     def report(self) -> dict:
         with self.lock:
-            return {"counts": dict(self.counts), "unvalidated": dict(self.unvalidated)}
+            return {"counts": dict(self.counts), "unvalidated": dict(self.unvalidated), "advice": dict(self.advice)}
 
 
 def account_context(request: Request, region: str, environ: dict) -> Context:
@@ -96,7 +105,7 @@ def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal |
     if found:
         return {**verdict, "refused": "shape"}, shape_refusal(request, shapes.message(found))
     located: list[documents.Located] = []
-    kinds = []
+    kinds, advice = [], []
     context = None
     for document in documents.documents_of(request):
         places = document.locate(request.params)
@@ -106,9 +115,14 @@ def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal |
         located += places
         kinds.append(document.kind)
         problems = [problem for place in places for problem in document.check(place.value, request, context)]
-        if problems:
-            return {**verdict, "documents": kinds, "refused": document.kind}, document.refusal(problems)
+        advice += [f"{document.kind}: {problem[len(documents.ADVICE):]}" for problem in problems
+                   if problem.startswith(documents.ADVICE)]
+        refused = [problem for problem in problems if not problem.startswith(documents.ADVICE)]
+        if refused and document.refusal:
+            return {**verdict, "documents": kinds, "advice": advice, "refused": document.kind}, \
+                document.refusal(refused)
     verdict["documents"] = kinds
+    verdict["advice"] = advice
     verdict["unvalidated"] += [f"{verdict['operation']}: document {path} has no validator"
                                for path in documents.unvalidated(request, located)]
     return verdict, None
@@ -129,14 +143,13 @@ class StrictAccount:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/moto-api"):
+            self.tally.bypassed()
             return self.app(environ, start_response)
         if path == VALIDATION_PATH:
             body = json.dumps(self.tally.report()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = request_body(environ)
         raw = raw_request(environ, body)
         request = parse(raw, body)
         region = region_of(raw)
@@ -157,6 +170,20 @@ class StrictAccount:
             return start_response(status, [*headers, header], exc_info)
 
         return self.app(environ, with_verdict)
+
+
+def request_body(environ: dict) -> bytes:
+    """The whole body, also of a chunked request (no Content-Length), left readable for the app behind."""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        body = environ["wsgi.input"].read(int(length))
+    elif environ.get("wsgi.input_terminated"):
+        body = environ["wsgi.input"].read()
+        environ["CONTENT_LENGTH"] = str(len(body))
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 def region_of(raw: dict) -> str:
