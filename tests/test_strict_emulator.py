@@ -320,6 +320,7 @@ def test_metric_math_validator_accepts_a_rate_alarm():
 
 
 @pytest.mark.parametrize("expression", ["SORT(METRICS(), AVG, DESC, 10)", "m1 * .5 + m1 * 1e3", "LAMBDA('fn', m1)",
+                                        "IF(m1 >= 2 OR (m1 >= 1 AND m1 >= m1), 100, 0)",
                                         "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId)"])
 def test_metric_math_validator_accepts_documented_expressions(expression):
     assert metric_math.expression_problems(expression, {"m1"}) == []

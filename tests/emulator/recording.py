@@ -140,12 +140,13 @@ class ValidationReport:
     documents: dict[str, int] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     unvalidated: dict[str, int] = field(default_factory=dict)
+    advice: dict[str, int] = field(default_factory=dict)  # what AWS accepts but looks wrong
 
     def summary(self) -> str:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.documents.items()))
         return (f"{self.validated} of {self.requests} requests validated against their service model, "
                 f"{sum(self.documents.values())} documents ({kinds}), {len(self.refused)} refused, "
-                f"{sum(self.unvalidated.values())} unvalidated")
+                f"{sum(self.unvalidated.values())} unvalidated, {len(self.advice)} kinds of advice")
 
 
 def validation_report(path: Path, since: int = 0) -> ValidationReport:
@@ -167,4 +168,6 @@ def validation_report(path: Path, since: int = 0) -> ValidationReport:
             report.refused.append(f"{verdict.get('operation')} ({verdict['refused']}): {message[:600]}")
         for item in verdict.get("unvalidated", []):
             report.unvalidated[item] = report.unvalidated.get(item, 0) + 1
+        for item in verdict.get("advice", []):
+            report.advice[item] = report.advice.get(item, 0) + 1
     return report

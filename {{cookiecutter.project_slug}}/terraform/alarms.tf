@@ -12,6 +12,10 @@ locals {
   # a few requests a minute (the release job sends some, smoke_requests_per_minute), and all of them fail.
   rate_minimum_errors = 2
   runbook             = "https://github.com/${var.repository}/blob/main/docs/runbook.md"
+  # Built from names, not from the resources: the topic is encrypted with the key whose policy names both.
+  alarm_topic_name = "${local.name}-alarms"
+  alarm_topic_arn  = "arn:${local.partition}:sns:${var.aws_region}:${local.account_id}:${local.alarm_topic_name}"
+  alarm_arns_like  = "arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name}-*"
 
   # One metric of each target group: id prefix (then the target group's index), name, statistic.
   per_target_group = {
@@ -94,7 +98,7 @@ locals {
 }
 
 resource "aws_sns_topic" "alarms" {
-  name              = "${local.name}-alarms"
+  name              = local.alarm_topic_name
   kms_master_key_id = aws_kms_key.logs.arn
 }
 
@@ -128,7 +132,13 @@ data "aws_iam_policy_document" "alarm_topic" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name}-*"]
+      values   = [local.alarm_arns_like]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }

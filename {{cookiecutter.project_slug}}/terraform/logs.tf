@@ -57,7 +57,10 @@ data "aws_iam_policy_document" "logs_key" {
     }
   }
 
-  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes.
+  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes, for
+  # this project's alarms and this topic only (confused deputy: no other account's alarms, no other topic).
+  # SNS asks KMS with the topic in the encryption context and the publishing resource as the source, the
+  # conditions AWS's own guides put on a service's statement for an encrypted topic (GameLift's, for one).
   statement {
     sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -66,6 +69,24 @@ data "aws_iam_policy_document" "logs_key" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arns_like]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [local.alarm_topic_arn]
     }
   }
 }

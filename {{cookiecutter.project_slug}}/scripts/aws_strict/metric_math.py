@@ -51,6 +51,8 @@ def expression_problems(expression: str, ids: set[str]) -> list[str]:
 
 
 def word_problems(expression: str, word: str, called: bool, ids: set[str]) -> list[str]:
+    if word in KEYWORDS:  # AND ( ... ) is an operator before parentheses, not a call
+        return []
     if called and word not in FUNCTIONS:
         return [f"Error in expression '{expression}': Unrecognized function {word}"]
     # A function's name stands alone as an argument too: SORT(METRICS(), AVG, DESC).
