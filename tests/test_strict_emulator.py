@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.server import EMULATOR_SOURCE  # noqa: F401 - puts the rendered scripts/ on sys.path
-from aws_strict import dashboards, documents, ecr_lifecycle, logs_insights, metric_math, policies, shapes, \
+from aws_strict import dashboards, documents, ecr_lifecycle, key_use, logs_insights, metric_math, policies, shapes, \
     task_definitions  # noqa: E402 - importable once tests.emulator.server has run
 from aws_strict.requests import Request
 
@@ -455,3 +455,33 @@ def test_the_emulator_counts_what_it_validated(emulator):
     assert after["requests validated against the service model"] - before.get(
         "requests validated against the service model", 0) == 2
     assert after["documents: IAM policy"] - before.get("documents: IAM policy", 0) == 1
+
+
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/svc"
+
+
+@pytest.mark.parametrize("name, allowed", [("/ecs/svc", True), ("/ecs/other", False)])
+def test_a_log_groups_key_must_let_cloudwatch_logs_encrypt_for_that_group(name, allowed):
+    key = json.loads(json.dumps(KEY))
+    key["Statement"][1]["Condition"] = {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [LOG_GROUP]}}
+    found = key_use.log_group_problems(json.dumps(key), f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}", REGION)
+    assert (found == []) is allowed, found
+
+
+def test_a_key_without_the_logs_service_cannot_encrypt_a_log_group():
+    account_only = json.dumps({**KEY, "Statement": KEY["Statement"][:1]})
+    assert "is not allowed to be used with Arn" in " ".join(key_use.log_group_problems(account_only, LOG_GROUP, REGION))
+
+
+def test_the_emulator_refuses_a_log_group_whose_key_does_not_let_logs_in(emulator):
+    kms = emulator.client("kms", ADMINISTRATOR, REGION)
+    account_only = json.dumps({**KEY, "Statement": KEY["Statement"][:1]})
+    key = kms.create_key(Policy=account_only)["KeyMetadata"]["Arn"]
+    logs = emulator.client("logs", ADMINISTRATOR, REGION)
+    with pytest.raises(ClientError) as refused:
+        logs.create_log_group(logGroupName="/ecs/svc", kmsKeyId=key)
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "is not allowed to be used with Arn 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/svc'" in str(
+        refused.value)
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(KEY))
+    logs.create_log_group(logGroupName="/ecs/svc", kmsKeyId=key)

@@ -155,6 +155,8 @@ def validation_report(path: Path, since: int = 0) -> ValidationReport:
         if raw["sequence"] <= since:
             continue
         verdict = raw.get("validation")
+        if verdict and verdict.get("tunnel"):
+            continue  # a tunnel to another host, refused (not an AWS request)
         report.requests += 1
         if verdict is None:
             where = f"{raw['method']} {raw['path']}: never reached the strict layer"

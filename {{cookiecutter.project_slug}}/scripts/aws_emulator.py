@@ -543,6 +543,8 @@ def client_environment(endpoint: str, access_key: str = FAKE_ACCESS_KEY, secret_
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_MAX_ATTEMPTS": "3",
+        # Terraform's version check would ask for a tunnel through the proxy below: off.
+        "CHECKPOINT_DISABLE": "1",
         # S3 Control calls go to <account id>.<endpoint host>, a name no resolver knows. Go sends a request
         # for a host that is not loopback to HTTP_PROXY without resolving it, so those arrive here too;
         # requests to 127.0.0.1 itself never use the proxy. Nothing leaves loopback.

@@ -120,10 +120,12 @@ data "aws_iam_policy_document" "flow_logs" {
     resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:log-stream:*"]
   }
 
+  # DescribeLogGroups takes no resource (Service Authorization Reference): a grant on log-group ARNs does
+  # not match it, only "*".
   statement {
     sid       = "FindFlowLogGroup"
     actions   = ["logs:DescribeLogGroups"]
-    resources = ["arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:*"]
+    resources = ["*"]
   }
 }
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aws_strict import dashboards, ecr_lifecycle, logs_insights, metric_math, policies, task_definitions
+from aws_strict import dashboards, ecr_lifecycle, key_use, logs_insights, metric_math, policies, task_definitions
 from aws_strict.errors import Refusal
 from aws_strict.requests import Request
 
@@ -70,6 +70,11 @@ def key_policy(text: str, request: Request, context: policies.Context) -> list[s
     return found
 
 
+def log_group_key(key_arn: str, request: Request, context: policies.Context) -> list[str]:
+    arn = f"arn:aws:logs:{context.region}:{context.account_id}:log-group:{request.params.get('logGroupName')}"
+    return key_use.log_group_problems(context.key_policy(key_arn), arn, context.region)
+
+
 def joined(prefix: str) -> Callable[[list[str]], str]:
     return lambda found: f"{prefix}{'; '.join(found)}"
 
@@ -119,6 +124,8 @@ DOCUMENTS: tuple[Document, ...] = (
              lambda queries, request, context: metric_math.alarm_problems(request.params), metric_math.refusal),
     Document("Logs Insights query", "logs", "PutQueryDefinition", member("queryString"),
              lambda text, request, context: [ADVICE + problem for problem in logs_insights.problems(text)], None),
+    Document("log group key use", "logs", "CreateLogGroup", member("kmsKeyId"), log_group_key, key_use.refusal),
+    Document("log group key use", "logs", "AssociateKmsKey", member("kmsKeyId"), log_group_key, key_use.refusal),
     Document("ECS container definitions", "ecs", "RegisterTaskDefinition", member("containerDefinitions"),
              lambda containers, request, context: task_definitions.problems(request.params),
              task_definitions.refusal),

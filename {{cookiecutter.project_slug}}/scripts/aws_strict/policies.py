@@ -65,13 +65,16 @@ ECR_REPOSITORY = Kind("ECR repository policy", principal=True, resource=None, ma
 
 @dataclass(frozen=True)
 class Context:
-    """What a check needs to know of the account: its ID, the names a resource policy refers to, and
-    whether an IAM role or user exists (None: unknown, as for another account)."""
+    """What a check needs to know of the account: its ID and the request's region, the names a resource
+    policy refers to, whether an IAM role or user exists (None: unknown, as for another account), and a KMS
+    key's policy (None: no such key)."""
 
     account_id: str
+    region: str = ""
     bucket: str = ""
     topic: str = ""
     principal_exists: Callable[[str], bool | None] = lambda arn: None
+    key_policy: Callable[[str], str | None] = lambda key: None
 
 
 def problems(text: str, kind: Kind, context: Context) -> list[str]:
@@ -96,13 +99,21 @@ def problems(text: str, kind: Kind, context: Context) -> list[str]:
     analysed = analyze_policy_string(text, ignore_private_auditors=True)
     refused = REFUSED_FINDINGS | (IAM_REFUSED_FINDINGS if kind.quota else frozenset())
     for finding in analysed.findings:
-        if expected_of_kind(finding, kind):
-            continue
-        if finding.issue in refused:
-            found.append(f"{finding.issue}: {finding.detail}")
-        elif finding.issue in ADVICE_FINDINGS:
-            found.append(f"{ADVICE}{finding.issue}: {finding.detail}")
-    return found
+        if not expected_of_kind(finding, kind):
+            found += finding_problems(finding, refused)
+    return list(dict.fromkeys(found))
+
+
+def finding_problems(finding, refused: frozenset[str]) -> list[str]:
+    """A parliament finding as refusals, or as advice (a resource mismatch one line per action)."""
+    if finding.issue in refused:
+        return [f"{finding.issue}: {finding.detail}"]
+    if finding.issue == "RESOURCE_MISMATCH" and isinstance(finding.detail, list):
+        return [f"{ADVICE}RESOURCE_MISMATCH: {item.get('action')} needs {item.get('required_format')}"
+                for item in finding.detail if isinstance(item, dict)]
+    if finding.issue in ADVICE_FINDINGS:
+        return [f"{ADVICE}{finding.issue}: {finding.detail}"]
+    return []
 
 
 def size_problems(text: str, kind: Kind) -> list[str]:

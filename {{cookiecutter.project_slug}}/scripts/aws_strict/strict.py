@@ -53,6 +53,10 @@ class Tally:
             for item in verdict.get("advice", []):
                 self.advice[item] += 1
 
+    def tunnel(self) -> None:
+        with self.lock:
+            self.counts["tunnels refused (CONNECT: the emulator reaches no other host)"] += 1
+
     def bypassed(self) -> None:
         with self.lock:
             self.counts["requests to moto's own API (not AWS's, not validated)"] += 1
@@ -67,6 +71,7 @@ def account_context(request: Request, region: str, environ: dict) -> Context:
     belongs to, and whether a role or user exists."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends
+    from moto.kms.models import kms_backends
 
     account = DEFAULT_ACCOUNT_ID
 
@@ -79,12 +84,20 @@ def account_context(request: Request, region: str, environ: dict) -> Context:
             return name in backend.users
         return None
 
+    def key_policy(key: str) -> str | None:
+        backend = kms_backends[account][region]
+        try:
+            return backend.describe_key(key).policy
+        except Exception:  # noqa: BLE001 - moto's own "not found" errors: no such key
+            return None
+
     bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
     host = environ.get("HTTP_HOST", "")
     if ".s3." in host or host.endswith(".s3.amazonaws.com"):
         bucket = host.split(".s3", 1)[0]
     topic = str(request.params.get("Name") or request.params.get("TopicArn", "")).rsplit(":", 1)[-1]
-    return Context(account, bucket=bucket, topic=topic, principal_exists=principal_exists)
+    return Context(account, region=region, bucket=bucket, topic=topic, principal_exists=principal_exists,
+                   key_policy=key_policy)
 
 
 def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal | None]:
@@ -92,7 +105,8 @@ def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal |
     from moto.core.utils import get_service_model
 
     if request.operation is None:
-        return {"unvalidated": [f"{request.model_name}: a request that names no operation"]}, None
+        return {"unvalidated": [f"{request.model_name}: a request that names no operation ({environ['REQUEST_METHOD']} "
+                                f"{environ.get('PATH_INFO', '')}, {environ.get('CONTENT_LENGTH') or 0} bytes)"]}, None
     if request.unreadable:
         return {"unvalidated": [f"{request.model_name}:{request.operation}: parameters unreadable "
                                 f"({request.unreadable[:120]})"]}, None
@@ -145,6 +159,10 @@ class StrictAccount:
         if path.startswith("/moto-api"):
             self.tally.bypassed()
             return self.app(environ, start_response)
+        if environ["REQUEST_METHOD"] == "CONNECT":  # a tunnel through HTTP_PROXY to a host that is not AWS
+            self.tally.tunnel()
+            start_response("405 Method Not Allowed", [("Content-Length", "0"), (VALIDATION_HEADER, '{"tunnel":true}')])
+            return [b""]
         if path == VALIDATION_PATH:
             body = json.dumps(self.tally.report()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
