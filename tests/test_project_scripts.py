@@ -222,6 +222,16 @@ def test_verify_waits_while_ecs_is_still_rolling_a_canary_back(default_project, 
         result.stdout
 
 
+def test_verify_reports_a_deployment_ecs_stopped(default_project, tmp_path):
+    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Qr78St90"
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "stopped by a user"),
+                                                ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
+                             deployment + "\n", "STOPPED\t\n"])
+    result = verify(default_project, tmp_path, TASK.format(2))
+    assert result.returncode == 1 and "::error title=Deployment stopped::" in result.stderr
+    assert "no task is serving" not in result.stderr
+
+
 def test_verify_reports_a_rollback_that_failed(default_project, tmp_path):
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Mn34Op56"
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")),
@@ -237,16 +247,29 @@ def test_verify_sends_smoke_requests_while_a_canary_rolls_out(default_project, t
         deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
         deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done")),
     ])
-    stand_in(tmp_path, "curl", "printf 500")  # the canary fails every request it gets
+    # The canary fails every request it gets: one 500 a URL.
+    stand_in(tmp_path, "curl", 'for argument in "$@"; do [[ $argument != http* ]] || echo 500; done')
     stand_in(tmp_path, "sleep", ":")  # two polls 30 s apart, without the wait: 15 requests each
-    url = "http://orders-api-1.us-east-1.elb.amazonaws.com/version"
+    url = "https://orders-api-1.us-east-1.elb.amazonaws.com/version"
     result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2),
                                           "60"], tmp_path, {"VERIFY_INTERVAL": "30", "SMOKE_URL": url,
                                                             "SMOKE_PER_MINUTE": "30"})
     assert result.returncode == 0, result.stderr
     smoke = [call for call in calls(tmp_path) if call.startswith("curl ")]
-    assert len(smoke) == 30 and all(call.endswith(url) and "--max-time 5" in call for call in smoke)
-    assert f"smoke: 30 requests to {url} so far, 30 answered 5xx or not at all" in result.stdout
+    assert len(smoke) == 2 and all(call.count(url) == 15 and "--max-time 5" in call and "--parallel" in call
+                                   for call in smoke)
+    assert f"smoke: 30 requests to {url} so far, 30 answered 5xx, 0 unanswered" in result.stdout
+    assert "::warning" not in result.stderr
+
+
+def test_verify_warns_when_the_smoke_requests_get_no_answer(default_project, tmp_path):
+    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
+                             deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done"))])
+    stand_in(tmp_path, "curl", 'for argument in "$@"; do [[ $argument != http* ]] || echo 000; done; exit 7')
+    result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2)],
+                        tmp_path, {"VERIFY_INTERVAL": "0", "SMOKE_URL": "https://x/version", "SMOKE_PER_MINUTE": "60"})
+    assert result.returncode == 0, result.stderr
+    assert "::warning title=Smoke requests unanswered::1 of 1 requests" in result.stderr
 
 
 def test_verify_sends_no_smoke_without_a_rate(default_project, tmp_path):

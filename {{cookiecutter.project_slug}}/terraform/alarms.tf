@@ -8,8 +8,8 @@ locals {
   # fails every request trips the rate alarms however small its share of the traffic.
   target_group_suffixes = [for key in sort(keys(aws_lb_target_group.app)) : aws_lb_target_group.app[key].arn_suffix]
   # A rate counts from this many errors a minute: one failed request of two is 50 % but says little. A
-  # target group whose every request of a minute failed counts from one: a canary of a quiet service gets
-  # a few requests a minute (the release job sends some, smoke_requests_per_minute), and all of them fail.
+  # canary of a quiet service still gets enough requests to reach it (the release job sends them while it
+  # rolls out, smoke_requests_per_minute), so one that fails them all trips the alarm.
   rate_minimum_errors = 2
   runbook             = "https://github.com/${var.repository}/blob/main/docs/runbook.md"
   # Built from names, not from the resources: the topic is encrypted with the key whose policy names both.
@@ -28,7 +28,7 @@ locals {
   }
   # "OP([f(0), f(1), ...])" over the target groups, where f is an expression of the index.
   over_target_groups = { for op in ["MAX", "SUM"] : op => { for name, template in {
-    rate      = "IF(FILL(errors%[1]d, 0) >= ${local.rate_minimum_errors} OR (FILL(errors%[1]d, 0) >= 1 AND FILL(errors%[1]d, 0) >= FILL(requests%[1]d, 0)), 100 * errors%[1]d / requests%[1]d, 0)"
+    rate      = "IF(FILL(errors%[1]d, 0) >= ${local.rate_minimum_errors}, 100 * errors%[1]d / requests%[1]d, 0)"
     unhealthy = "FILL(unhealthy%[1]d, 0)"
     healthy   = "FILL(healthy%[1]d, 0)"
     p99       = "FILL(p99_%[1]d, 0)"

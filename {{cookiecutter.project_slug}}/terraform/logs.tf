@@ -57,10 +57,11 @@ data "aws_iam_policy_document" "logs_key" {
     }
   }
 
-  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes, for
-  # this project's alarms and this topic only (confused deputy: no other account's alarms, no other topic).
-  # SNS asks KMS with the topic in the encryption context and the publishing resource as the source, the
-  # conditions AWS's own guides put on a service's statement for an encrypted topic (GameLift's, for one).
+  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes, to
+  # this topic only (SNS names the topic in the encryption context). Which alarms may publish is decided by
+  # the topic policy, with the aws:SourceArn and aws:SourceAccount conditions CloudWatch documents there; AWS
+  # does not document those keys in the KMS request made on CloudWatch's behalf, and a condition on a key the
+  # request lacks would stop every notification without an error anywhere but the alarm's history.
   statement {
     sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -69,18 +70,6 @@ data "aws_iam_policy_document" "logs_key" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.alarm_arns_like]
     }
 
     condition {

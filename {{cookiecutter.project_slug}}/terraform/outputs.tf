@@ -79,8 +79,8 @@ output "deployment_timeout_seconds" {
 }
 
 output "smoke_requests_per_minute" {
-  description = "Requests a minute the release job sends to the service while a canary rolls out, so that about three a minute reach the canary whatever the service's own traffic (0: rolling releases need none)."
-  value       = tostring(local.canary ? ceil(300 / var.canary_percent) : 0)
+  description = "Requests a minute the release job sends to the service while a canary rolls out, so that about five a minute reach the canary whatever the service's own traffic (0: rolling releases need none)."
+  value       = tostring(local.canary ? ceil(500 / var.canary_percent) : 0)
 }
 
 output "deployment_alarm_names" {
