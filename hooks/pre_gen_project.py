@@ -348,6 +348,10 @@ def check_lock_table(value: str, context: Mapping[str, str]) -> str | None:
     return None
 
 
+# Why a bake has a floor: a deployment alarm needs 3 one-minute datapoints, which CloudWatch receives a
+# minute or two late; and a ceiling: the release job waits for the whole rollout.
+BAKE_REASON = " (the deployment alarms need 3 one-minute datapoints, which arrive late; the release job waits)"
+
 CHECKS: dict[str, Check] = {
     "project_name": lambda value, context: check_text(value, context, max_length=100),
     "project_slug": check_slug,
@@ -374,10 +378,8 @@ CHECKS: dict[str, Check] = {
     "log_retention_days": check_log_retention,
     "deployment_strategy": check_choice("deployment_strategy"),
     "canary_percent": check_int_range(1, 50, " (a canary is a minority of the traffic)"),
-    "canary_bake_minutes": check_int_range(5, 60, " (the deployment alarms need 3 one-minute datapoints, which "
-                                                   "arrive minutes late; the release job waits)"),
-    "deployment_bake_minutes": check_int_range(5, 60, " (the deployment alarms need 3 one-minute datapoints, which "
-                                                       "arrive minutes late; the release job waits)"),
+    "canary_bake_minutes": check_int_range(5, 60, BAKE_REASON),
+    "deployment_bake_minutes": check_int_range(5, 60, BAKE_REASON),
     "alarm_email": check_alarm_email,
     "container_insights": check_choice("container_insights"),
     "secret_names": check_secret_names,
