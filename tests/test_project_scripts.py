@@ -159,13 +159,18 @@ def verify(project: Path, tools: Path, revision: str, timeout: str = "60") -> su
                       {"VERIFY_INTERVAL": "0"})
 
 
-def test_verify_waits_through_in_progress_until_completed(default_project, tmp_path):
-    aws_answering(tmp_path, [
+def rolls_out_in_two_polls(tools: Path) -> None:
+    """ECS reports revision 2 in progress twice (beside revision 1 the first time), then completed."""
+    aws_answering(tools, [
         deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress"),
                            ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
         deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
         deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done")),
     ])
+
+
+def test_verify_waits_through_in_progress_until_completed(default_project, tmp_path):
+    rolls_out_in_two_polls(tmp_path)
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 0, result.stderr
     assert "orders-api:2: deployment COMPLETED" in result.stdout
@@ -222,31 +227,28 @@ def test_verify_waits_while_ecs_is_still_rolling_a_canary_back(default_project, 
         result.stdout
 
 
-def test_verify_reports_a_deployment_ecs_stopped(default_project, tmp_path):
+def ecs_records(tools: Path, rows: list[tuple], status: str) -> None:
+    """describe-services answers `rows`; ECS's record of the latest service deployment says `status`."""
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Qr78St90"
-    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "stopped by a user"),
-                                                ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
-                             deployment + "\n", "STOPPED\t\n"])
+    aws_answering(tools, [deployments_answer(*rows), deployment + "\n", f"{status}\torders-api-deploy-p99-latency\n"])
+
+
+def test_verify_reports_a_deployment_ecs_stopped(default_project, tmp_path):
+    ecs_records(tmp_path, [("PRIMARY", TASK.format(2), "FAILED", "stopped by a user"),
+                           ("ACTIVE", TASK.format(1), "COMPLETED", "done")], "STOPPED")
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 1 and "::error title=Deployment stopped::" in result.stderr
     assert "no task is serving" not in result.stderr
 
 
 def test_verify_reports_a_rollback_that_failed(default_project, tmp_path):
-    deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Mn34Op56"
-    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")),
-                             deployment + "\n", "ROLLBACK_FAILED\torders-api-deploy-p99-latency\n"])
+    ecs_records(tmp_path, [("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")], "ROLLBACK_FAILED")
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 1 and "::error title=Rollback failed::" in result.stderr
 
 
 def test_verify_sends_smoke_requests_while_a_canary_rolls_out(default_project, tmp_path):
-    aws_answering(tmp_path, [
-        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress"),
-                           ("ACTIVE", TASK.format(1), "COMPLETED", "done")),
-        deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
-        deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done")),
-    ])
+    rolls_out_in_two_polls(tmp_path)
     # The canary fails every request it gets: one 500 a URL.
     stand_in(tmp_path, "curl", 'for argument in "$@"; do [[ $argument != http* ]] || echo 500; done')
     stand_in(tmp_path, "sleep", ":")  # two polls 30 s apart, without the wait: 15 requests each

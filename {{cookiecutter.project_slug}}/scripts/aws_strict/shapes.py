@@ -68,7 +68,7 @@ def violations(shape: Any, value: Any, path: str = "", unchecked: list[str] | No
     if kind == "blob":
         return size_violations(shape.metadata, len(value), at, "length")
     if kind in ("integer", "long", "float", "double"):
-        return range_violations(shape.metadata, value, at)
+        return size_violations(shape.metadata, value, at, "value")
     return []
 
 
@@ -78,15 +78,6 @@ def structure_violations(shape: Any, value: dict, path: str, unchecked: list[str
     for name, item in value.items():
         if name in shape.members:
             found += violations(shape.members[name], item, member_path(path, name), unchecked)
-    return found
-
-
-def range_violations(meta: dict, value: float, at: str) -> list[str]:
-    found = []
-    if "min" in meta and value < meta["min"]:
-        found.append(f"{at} have value greater than or equal to {meta['min']}")
-    if "max" in meta and value > meta["max"]:
-        found.append(f"{at} have value less than or equal to {meta['max']}")
     return found
 
 
@@ -105,7 +96,8 @@ def string_violations(shape: Any, value: str, at: str, unchecked: list[str] | No
     return found
 
 
-def size_violations(meta: dict, size: int, at: str, what: str = "length") -> list[str]:
+def size_violations(meta: dict, size: float, at: str, what: str = "length") -> list[str]:
+    """The model's min and max, for a length (strings, blobs, lists, maps) or a value (numbers)."""
     found = []
     if "min" in meta and size < meta["min"]:
         found.append(f"{at} have {what} greater than or equal to {meta['min']}")
