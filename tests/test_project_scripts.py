@@ -264,22 +264,24 @@ def test_verify_sends_smoke_requests_while_a_canary_rolls_out(default_project, t
     assert "::warning" not in result.stderr
 
 
+def verify_with_smoke(project: Path, tools: Path, curl: str, per_minute: str) -> subprocess.CompletedProcess:
+    """One poll in progress, then completed, with `curl` as the stand-in for the smoke requests."""
+    aws_answering(tools, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
+                          deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done"))])
+    stand_in(tools, "curl", curl)
+    return run_script(project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2)], tools,
+                      {"VERIFY_INTERVAL": "0", "SMOKE_URL": "https://x/version", "SMOKE_PER_MINUTE": per_minute})
+
+
 def test_verify_warns_when_the_smoke_requests_get_no_answer(default_project, tmp_path):
-    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
-                             deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done"))])
-    stand_in(tmp_path, "curl", 'for argument in "$@"; do [[ $argument != http* ]] || echo 000; done; exit 7')
-    result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2)],
-                        tmp_path, {"VERIFY_INTERVAL": "0", "SMOKE_URL": "https://x/version", "SMOKE_PER_MINUTE": "60"})
+    result = verify_with_smoke(default_project, tmp_path,
+                               'for argument in "$@"; do [[ $argument != http* ]] || echo 000; done; exit 7', "60")
     assert result.returncode == 0, result.stderr
     assert "::warning title=Smoke requests unanswered::1 of 1 requests" in result.stderr
 
 
 def test_verify_sends_no_smoke_without_a_rate(default_project, tmp_path):
-    aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "IN_PROGRESS", "in progress")),
-                             deployments_answer(("PRIMARY", TASK.format(2), "COMPLETED", "done"))])
-    stand_in(tmp_path, "curl", "printf 200")
-    result = run_script(default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", TASK.format(2)],
-                        tmp_path, {"VERIFY_INTERVAL": "0", "SMOKE_URL": "http://x/version", "SMOKE_PER_MINUTE": "0"})
+    result = verify_with_smoke(default_project, tmp_path, "printf 200", "0")
     assert result.returncode == 0 and not [call for call in calls(tmp_path) if call.startswith("curl ")]
 
 
