@@ -16,7 +16,8 @@ from moto import mock_aws
 from tests.conftest import CERTIFICATE, missing
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount, web_identity_token
 from tests.emulator.ecs_actions import push_image
-from tests.emulator.server import rendered_emulator, rendered_scripts
+from tests.emulator.server import rendered_emulator
+from aws_strict.requests import decode_cbor
 from tests.iam import evaluator
 from tests.iam.evaluator import Request
 
@@ -476,7 +477,7 @@ def test_cloudwatch_answers_cbor_as_aws_does(emulator, patched):
     assert status == 200 and headers["smithy-protocol"] == "rpc-v2-cbor"
     status, _, body = cbor_call(emulator, "DescribeAlarms", {"AlarmNames": ["svc-deploy-target-5xx-rate"]})
     output = rendered_emulator().cloudwatch_model().operation_model("DescribeAlarms").output_shape
-    (alarm,) = rendered_scripts().decode_cbor(body, output)["MetricAlarms"]
+    (alarm,) = decode_cbor(body, output)["MetricAlarms"]
     assert alarm["Metrics"] == RATE_ALARM["Metrics"]
     status, headers, body = cbor_call(emulator, "DeleteDashboards", {"DashboardNames": ["none"]})
     assert status == 404 and headers["x-amzn-query-error"].startswith("ResourceNotFound;")

@@ -10,9 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
-from tests.emulator.server import EMULATOR_SOURCE  # noqa: F401 - puts the rendered scripts/ on sys.path
-from aws_strict import dashboards, documents, ecr_lifecycle, key_use, logs_insights, metric_math, policies, shapes, \
-    task_definitions  # noqa: E402 - importable once tests.emulator.server has run
+from aws_strict import (dashboards, documents, ecr_lifecycle, errors, key_use, logs_insights, metric_math, policies,
+                        shapes, task_definitions)
 from aws_strict.requests import Request
 
 REGION = "us-east-1"
@@ -22,11 +21,11 @@ METRICS_MESSAGE = 'Field \\"metrics\\" has to be an array of array of strings'
 
 
 def refusals(found: list[str]) -> list[str]:
-    return [problem for problem in found if not problem.startswith(policies.ADVICE)]
+    return [problem for problem in found if not problem.startswith(errors.ADVICE)]
 
 
 def advice(found: list[str]) -> list[str]:
-    return [problem for problem in found if problem.startswith(policies.ADVICE)]
+    return [problem for problem in found if problem.startswith(errors.ADVICE)]
 
 
 def metric_widget(**properties) -> dict:

@@ -4,7 +4,6 @@ the same whether the Go SDK of the Terraform provider, boto3 or the AWS CLI sent
 """
 from __future__ import annotations
 
-import tests.emulator.server  # noqa: F401 - puts the rendered scripts/ on sys.path for aws_strict
 from aws_strict.requests import decode_cbor, to_plain
 from botocore.parsers import create_parser
 from moto.core.utils import get_service_model

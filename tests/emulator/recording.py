@@ -16,14 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-
-def rendered_scripts():
-    """The rendered emulator's request reader; tests.emulator.server puts it on the path."""
-    from tests.emulator.server import rendered_scripts as reader
-    return reader()
-
-
-VALIDATION_HEADER = "x-emulator-validation"  # what the strict layer checked (scripts/aws_strict/strict.py)
+from aws_strict import requests
+from aws_strict.strict import VALIDATION_HEADER, request_body
 
 
 class Recorder:
@@ -36,7 +30,6 @@ class Recorder:
         self.sequence = itertools.count(1)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        from aws_strict.strict import request_body  # on the path once tests.emulator.server is imported
         body = request_body(environ)
         captured: dict[str, Any] = {}
 
@@ -49,7 +42,7 @@ class Recorder:
         if not environ.get("PATH_INFO", "").startswith(("/moto-api", "/emulator-api")):
             headers = captured.get("headers", {})
             self.write({
-                **rendered_scripts().raw_request(environ, body),
+                **requests.raw_request(environ, body),
                 "status": captured.get("status", 500),
                 "response_content_type": headers.get("Content-Type", ""),
                 "response": base64.b64encode(response).decode(),
@@ -112,13 +105,9 @@ def last_sequence(path: Path) -> int:
 def parse_call(raw: dict) -> Call:
     from tests.emulator import protocols  # botocore and moto load slowly; only the readers need them
 
-    reader = rendered_scripts()
-    if "authorization" in raw["headers"]:
-        access_key, region, service = reader.signing_scope(raw["headers"]["authorization"])
-    else:
-        access_key, region, service = "", "", "sts"
+    access_key, region, service = requests.signing_scope(raw["headers"].get("authorization", ""))
     body = base64.b64decode(raw["body"])
-    request = reader.parse(raw, body)
+    request = requests.parse(raw, body)
     response = base64.b64decode(raw["response"])
     parsed_response = protocols.parse_response(request.model_name, request.operation, raw, response) \
         if request.operation else {}

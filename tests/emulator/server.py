@@ -13,16 +13,14 @@ import argparse
 import functools
 import importlib.util
 import signal
-import sys
 import threading
 from pathlib import Path
 from types import ModuleType
 
+from tests.emulator import RENDERED_SCRIPTS
 from tests.emulator.recording import Recorder
 
-EMULATOR_SOURCE = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}" / "scripts" / "aws_emulator.py"
-# The rendered emulator's strict layer (scripts/aws_strict) is imported as `aws_strict`, as in a rendered project.
-sys.path.insert(0, str(EMULATOR_SOURCE.parent))
+EMULATOR_SOURCE = RENDERED_SCRIPTS / "aws_emulator.py"
 
 
 @functools.cache
@@ -32,12 +30,6 @@ def rendered_emulator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def rendered_scripts() -> ModuleType:
-    """The rendered emulator's request reader (scripts/aws_strict/requests.py)."""
-    import aws_strict.requests
-    return aws_strict.requests
 
 
 def main() -> None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import re
 
-from aws_strict.errors import Refusal
+from aws_strict.errors import ADVICE, Refusal
 from aws_strict.metric_math import expression_problems
-from aws_strict.policies import ADVICE
 
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 VIEWS = ("timeSeries", "singleValue", "gauge", "bar", "pie", "table")

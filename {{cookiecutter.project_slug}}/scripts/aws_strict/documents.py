@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_strict import dashboards, ecr_lifecycle, key_use, logs_insights, metric_math, policies, task_definitions
-from aws_strict.errors import Refusal
+from aws_strict.errors import ADVICE, Refusal
 from aws_strict.requests import Request
 
 # A string member that carries a JSON document: its name ends like one, and it reads as JSON.
@@ -24,7 +24,6 @@ TEXT_DOCUMENTS = {
     "logs": re.compile(r"^(queryString|filterPattern)$"),
     "events": re.compile(r"^EventPattern$"),
 }
-ADVICE = policies.ADVICE
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,8 @@ def log_group_key(key_arn: str, request: Request, context: policies.Context) -> 
     return key_use.log_group_problems(context.key_policy(key_arn), arn, context.region)
 
 
-def joined(prefix: str) -> Callable[[list[str]], str]:
-    return lambda found: f"{prefix}{'; '.join(found)}"
-
-
 def refused(code: str, prefix: str = "") -> Callable[[list[str]], Refusal]:
-    return lambda found: Refusal(code, joined(prefix)(found))
+    return lambda found: Refusal(code, prefix + "; ".join(found))
 
 
 def iam_refusal(found: list[str]) -> Refusal:

@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 from aws_strict.requests import Request, cbor_text_map
 
 REQUEST_ID = "emulator-strict-refusal"
+# The prefix of a problem the service does not refuse (advice): validators return both kinds in one list.
+ADVICE = "advice: "
 
 # The error code a service gives a request whose shape breaks its model.
 SHAPE_ERRORS = {"query": "ValidationError", "ec2": "InvalidParameterValue", "json": "ValidationException",

@@ -13,8 +13,8 @@ import fnmatch
 import json
 from collections.abc import Callable
 
-from aws_strict.errors import Refusal
-from aws_strict.policies import ADVICE
+from aws_strict.errors import ADVICE, Refusal
+from aws_strict.policies import listed
 
 CONTEXT_KEY = "kms:encryptioncontext:aws:logs:arn"
 OPERATORS: dict[str, Callable[[str, str], bool]] = {
@@ -27,10 +27,6 @@ OPERATORS: dict[str, Callable[[str, str], bool]] = {
 
 def refusal(found: list[str]) -> Refusal:
     return Refusal("AccessDeniedException", "; ".join(found))
-
-
-def listed(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def covers_generate_data_key(actions: list[str]) -> bool:

@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aws_strict.errors import ADVICE
+
 # parliament's findings that the services refuse a policy for: its grammar, condition operators, ARNs and
 # Version values. IAM refuses a Sid that is not alphanumeric or not unique; KMS, S3 and SNS do not.
 REFUSED_FINDINGS = frozenset({"EXCEPTION", "MALFORMED_JSON", "MALFORMED", "UNKNOWN_OPERATOR", "INVALID_ARN",
@@ -29,7 +31,7 @@ ADVICE_FINDINGS = frozenset({"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "RESOURCE_MISMA
                              "MISMATCHED_TYPE", "MISMATCHED_TYPE_BUT_USABLE", "MISMATCHED_TYPE_OPERATION_TO_NULL",
                              "NO_VERSION", "OLD_VERSION", "UNKNOWN_PRINCIPAL", "UNKNOWN_FEDERATION_SOURCE",
                              "DUPLICATE_SID", "INVALID_SID"})
-ADVICE = "advice: "  # the prefix of a finding the service accepts (aws_strict.documents)
+
 OIDC_PROVIDER_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:oidc-provider/[\w.-]+(/[\w./-]*)?")
 ROLE_OR_USER_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):(role|user)/(?:[\w+=,.@/-]+/)?([\w+=,.@-]+)")
 

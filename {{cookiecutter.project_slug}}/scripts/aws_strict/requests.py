@@ -55,7 +55,10 @@ def raw_request(environ: dict, body: bytes) -> dict:
 
 
 def signing_scope(authorization: str) -> tuple[str, str, str]:
-    """(access key, region, signing name) from a SigV4 Authorization header."""
+    """(access key, region, signing name) from a SigV4 Authorization header; an unsigned request is a web
+    identity signing in to STS."""
+    if "Credential=" not in authorization:
+        return "", "", "sts"
     credential = authorization.split("Credential=", 1)[1].split(",", 1)[0]
     access_key, _date, region, service, _ = credential.split("/")
     return access_key, region, service
@@ -63,8 +66,7 @@ def signing_scope(authorization: str) -> tuple[str, str, str]:
 
 def model_name(raw: dict, body: bytes) -> str:
     """The botocore service model of a request: from its signing name, or STS for an unsigned sign-in."""
-    authorization = raw["headers"].get("authorization", "")
-    service = signing_scope(authorization)[2] if "Credential=" in authorization else "sts"
+    service = signing_scope(raw["headers"].get("authorization", ""))[2]
     if service == "elasticloadbalancing" and b"Version=2012-06-01" in body:
         return "elb"
     if service == "s3" and raw["path"].startswith("/v20180820/"):

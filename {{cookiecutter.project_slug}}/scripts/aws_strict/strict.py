@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aws_strict import documents, shapes
-from aws_strict.errors import Refusal, response, shape_refusal
+from aws_strict.errors import ADVICE, Refusal, response, shape_refusal
 from aws_strict.policies import Context
-from aws_strict.requests import Request, parse, raw_request
+from aws_strict.requests import Request, parse, raw_request, signing_scope
 
 VALIDATION_HEADER = "x-emulator-validation"
 # Model constraints the service does not enforce as the model writes them, each with the reason we know.
@@ -129,9 +129,8 @@ def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal |
         located += places
         kinds.append(document.kind)
         problems = [problem for place in places for problem in document.check(place.value, request, context)]
-        advice += [f"{document.kind}: {problem[len(documents.ADVICE):]}" for problem in problems
-                   if problem.startswith(documents.ADVICE)]
-        refused = [problem for problem in problems if not problem.startswith(documents.ADVICE)]
+        advice += [f"{document.kind}: {problem[len(ADVICE):]}" for problem in problems if problem.startswith(ADVICE)]
+        refused = [problem for problem in problems if not problem.startswith(ADVICE)]
         if refused and document.refusal:
             return {**verdict, "documents": kinds, "advice": advice, "refused": document.kind}, \
                 document.refusal(refused)
@@ -170,7 +169,7 @@ class StrictAccount:
         body = request_body(environ)
         raw = raw_request(environ, body)
         request = parse(raw, body)
-        region = region_of(raw)
+        region = signing_scope(raw["headers"].get("authorization", ""))[1]
         try:
             verdict, refusal = judge(request, region, environ)
         except Exception as error:  # noqa: BLE001 - a validator that breaks must not pass the request unread
@@ -202,10 +201,3 @@ def request_body(environ: dict) -> bytes:
         body = b""
     environ["wsgi.input"] = io.BytesIO(body)
     return body
-
-
-def region_of(raw: dict) -> str:
-    authorization = raw["headers"].get("authorization", "")
-    if "Credential=" not in authorization:
-        return ""
-    return authorization.split("Credential=", 1)[1].split("/")[2]
