@@ -119,6 +119,14 @@ BUCKET = {"Version": "2012-10-17", "Statement": [{
     "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
     "Resource": ["arn:aws:s3:::svc-state", "arn:aws:s3:::svc-state/*"],
     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+TOPIC = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "TheseAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+    "Action": "sns:Publish", "Resource": f"arn:aws:sns:{REGION}:{ACCOUNT}:svc-alarms",
+    "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:svc-*"},
+                  "StringEquals": {"aws:SourceAccount": ACCOUNT}}}]}
+REPOSITORY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "AccountPulls", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}
 CONTEXT = policies.Context(ACCOUNT, bucket="svc-state", topic="svc-alarms")
 
 
@@ -132,6 +140,8 @@ GOOD_POLICIES = {
     "trust": (json.dumps(TRUST), policies.TRUST),
     "key": (json.dumps(KEY), policies.KMS_KEY),
     "bucket": (json.dumps(BUCKET), policies.S3_BUCKET),
+    "topic": (json.dumps(TOPIC), policies.SNS_TOPIC),
+    "repository": (json.dumps(REPOSITORY), policies.ECR_REPOSITORY),
 }
 # What the services store but does not do what it says: reported as advice, never refused.
 ADVISED_POLICIES = {
@@ -154,6 +164,13 @@ BAD_POLICIES = {
         changed(BUCKET, Resource="arn:aws:s3:::someone-else/*"), policies.S3_BUCKET),
     "a bucket policy with a KMS action (S3: Policy has invalid action)": (
         changed(BUCKET, Action="kms:Decrypt"), policies.S3_BUCKET),
+    "a topic policy about another topic (SNS: Invalid parameter: Policy Error)": (
+        changed(TOPIC, Resource=f"arn:aws:sns:{REGION}:{ACCOUNT}:someone-elses"), policies.SNS_TOPIC),
+    "a topic policy without a principal (SNS: Policy Error)": (
+        json.dumps({**TOPIC, "Statement": [{key: value for key, value in TOPIC["Statement"][0].items()
+                                            if key != "Principal"}]}), policies.SNS_TOPIC),
+    "a repository policy with an S3 action (ECR: Invalid repository policy provided)": (
+        changed(REPOSITORY, Action="s3:GetObject"), policies.ECR_REPOSITORY),
     "a policy over the managed-policy size": (changed(IDENTITY, Sid="x" * 7000), policies.IDENTITY_MANAGED),
     "not JSON": ("{'Version': '2012-10-17'}", policies.IDENTITY_MANAGED),
 }
