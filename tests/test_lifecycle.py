@@ -49,27 +49,6 @@ LIFECYCLES = [
     pytest.param(({}, "us-east-1c"), id="lifecycle_defaults"),
     pytest.param((EVERYTHING_AT_ONCE, f"{LONGEST_REGION}d"), id="lifecycle_everything_at_once"),
 ]
-# Advice the strict layer gives on the stacks' own documents (scripts/aws_strict) where its policy linter
-# (parliament) is wrong, by a part of the advice's text, each with the reason.
-EXPLAINED_ADVICE: dict[str, str] = {
-    "elasticloadbalancing:*:*:listener/net/": "parliament wants every listener type an ELB action takes; the "
-    "statement names the application load balancer's, which is enough (duo-labs/parliament#48)",
-    "elasticloadbalancing:*:*:listener-rule/net/": "the same, for listener rules (duo-labs/parliament#48)",
-    "kms:CreateAlias needs": "CreateAlias and DeleteAlias need the alias and the key; the deploy role grants each "
-    "in a statement of its own, and parliament judges statements one at a time (duo-labs/parliament#3)",
-    "kms:DeleteAlias needs": "as kms:CreateAlias (duo-labs/parliament#3)",
-    "sns:GetSubscriptionAttributes needs *": "the Service Authorization Reference (tests/iam's data, 2026) gives "
-    "the topic as its resource; parliament's database (2025) does not",
-    "sns:Unsubscribe needs *": "as sns:GetSubscriptionAttributes",
-    "ArnEquals requires a value of type Arn but given String": "kms:EncryptionContext:aws:logs:arn holds an ARN; "
-    "the CloudWatch Logs guide compares it with ArnEquals/ArnLike",
-    "Unknown condition kms:EncryptionContext:aws:logs:arn for action kms:Describe": "the CloudWatch Logs guide's "
-    "key policy grants kms:Describe* under this condition, as the stack does",
-    "SNS topic policy: INVALID_SID: None": "SNS's own default topic policy (Sid __default_statement_ID), which the "
-    "provider writes back when aws_sns_topic_policy is destroyed",
-    "SNS topic policy: OLD_VERSION": "the same default policy, Version 2008-10-17",
-}
-
 # The most of each IAM quota a pipeline role may use, so that the next permission added does not fail the
 # bootstrap of a project with a long name.
 QUOTA_HEADROOM = 0.8
@@ -412,9 +391,8 @@ class TestLifecycle:
         assert report.unvalidated == {}, "left unvalidated (add a validator in scripts/aws_strict):\n" + "\n".join(
             f"{count} x {item}" for item, count in sorted(report.unvalidated.items()))
         assert report.validated == report.requests > 0 and report.documents
-        unexplained = sorted(item for item in report.advice if not any(known in item for known in EXPLAINED_ADVICE))
-        assert unexplained == [], "advice on the stacks' documents (fix the document, or explain why the linter " \
-            "is wrong in EXPLAINED_ADVICE):\n" + "\n".join(unexplained)
+        assert report.advice == {}, "advice on the stacks' documents (fix the document, or explain why the advice is " \
+            "wrong in scripts/aws_strict/documents.py, EXPLAINED_ADVICE):\n" + "\n".join(sorted(report.advice))
 
     def test_lifecycle_steps_and_their_times(self, lifecycle, record_property):
         steps = lifecycle.pipeline.release.steps

@@ -129,13 +129,15 @@ class ValidationReport:
     documents: dict[str, int] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     unvalidated: dict[str, int] = field(default_factory=dict)
-    advice: dict[str, int] = field(default_factory=dict)  # what AWS accepts but looks wrong
+    advice: dict[str, int] = field(default_factory=dict)  # what AWS accepts but looks wrong, unexplained
+    explained_advice: int = 0  # advice aws_strict.documents.EXPLAINED_ADVICE gives the reason for
 
     def summary(self) -> str:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.documents.items()))
         return (f"{self.validated} of {self.requests} requests validated against their service model, "
                 f"{sum(self.documents.values())} documents ({kinds}), {len(self.refused)} refused, "
-                f"{sum(self.unvalidated.values())} unvalidated, {len(self.advice)} kinds of advice")
+                f"{sum(self.unvalidated.values())} unvalidated, {len(self.advice)} kinds of advice "
+                f"({self.explained_advice} explained)")
 
 
 def validation_report(path: Path, since: int = 0) -> ValidationReport:
@@ -161,4 +163,5 @@ def validation_report(path: Path, since: int = 0) -> ValidationReport:
             report.unvalidated[item] = report.unvalidated.get(item, 0) + 1
         for item in verdict.get("advice", []):
             report.advice[item] = report.advice.get(item, 0) + 1
+        report.explained_advice += verdict.get("explained advice", 0)
     return report

@@ -565,7 +565,8 @@ def validation_summary(report: dict, status: int) -> int:
     print(f"aws-emulator: {counts.get('requests validated against the service model', 0)} of "
           f"{counts.get('requests', 0)} requests validated against their service model, "
           f"{counts.get('requests refused', 0)} refused; documents validated: "
-          f"{', '.join(f'{kind} {count}' for kind, count in sorted(documents.items())) or 'none'}", file=sys.stderr)
+          f"{', '.join(f'{kind} {count}' for kind, count in sorted(documents.items())) or 'none'}; "
+          f"{counts.get('advice explained (scripts/aws_strict/documents.py)', 0)} explained advice", file=sys.stderr)
     for item, count in sorted(report["advice"].items()):
         print(f"aws-emulator: advice (AWS accepts this, but it looks wrong): {count} x {item}", file=sys.stderr)
     if not report["unvalidated"]:

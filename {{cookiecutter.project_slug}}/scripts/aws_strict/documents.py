@@ -26,6 +26,32 @@ TEXT_DOCUMENTS = {
 }
 
 
+# Advice on the stacks' own documents that is known to be wrong, or to describe a document AWS itself
+# writes, by a part of the advice's text, each with the reason. Explained advice is counted, not shown.
+EXPLAINED_ADVICE: dict[str, str] = {
+    "elasticloadbalancing:*:*:listener/net/": "parliament wants every listener type an ELB action takes; the "
+    "statement names the application load balancer's, which is enough (duo-labs/parliament#48)",
+    "elasticloadbalancing:*:*:listener-rule/net/": "the same, for listener rules (duo-labs/parliament#48)",
+    "kms:CreateAlias needs": "CreateAlias and DeleteAlias need the alias and the key; the deploy role grants each "
+    "in a statement of its own, and parliament judges statements one at a time (duo-labs/parliament#3)",
+    "kms:DeleteAlias needs": "as kms:CreateAlias (duo-labs/parliament#3)",
+    "sns:GetSubscriptionAttributes needs *": "the Service Authorization Reference (tests/iam's data, 2026) gives "
+    "the topic as its resource; parliament's database (2025) does not",
+    "sns:Unsubscribe needs *": "as sns:GetSubscriptionAttributes",
+    "ArnEquals requires a value of type Arn but given String": "kms:EncryptionContext:aws:logs:arn holds an ARN; "
+    "the CloudWatch Logs guide compares it with ArnEquals/ArnLike",
+    "Unknown condition kms:EncryptionContext:aws:logs:arn for action kms:Describe": "the CloudWatch Logs guide's "
+    "key policy grants kms:Describe* under this condition, as the stack does",
+    "SNS topic policy: INVALID_SID: None": "SNS's own default topic policy (Sid __default_statement_ID), which the "
+    "provider writes back when aws_sns_topic_policy is destroyed",
+    "SNS topic policy: OLD_VERSION": "the same default policy, Version 2008-10-17",
+}
+
+
+def explained(advice: str) -> bool:
+    return any(known in advice for known in EXPLAINED_ADVICE)
+
+
 @dataclass(frozen=True)
 class Located:
     path: str

@@ -52,6 +52,7 @@ class Tally:
                 self.unvalidated[item] += 1
             for item in verdict.get("advice", []):
                 self.advice[item] += 1
+            self.counts["advice explained (scripts/aws_strict/documents.py)"] += verdict.get("explained advice", 0)
 
     def tunnel(self) -> None:
         with self.lock:
@@ -100,6 +101,12 @@ def account_context(request: Request, region: str, environ: dict) -> Context:
                    key_policy=key_policy)
 
 
+def advice_of(advice: list[str]) -> dict:
+    """The advice to show, and how much was explained (documents.EXPLAINED_ADVICE) and is only counted."""
+    shown = [item for item in advice if not documents.explained(item)]
+    return {"advice": shown, "explained advice": len(advice) - len(shown)}
+
+
 def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal | None]:
     """What was checked of `request`, and the refusal AWS would answer it with, if any."""
     from moto.core.utils import get_service_model
@@ -132,10 +139,10 @@ def judge(request: Request, region: str, environ: dict) -> tuple[dict, Refusal |
         advice += [f"{document.kind}: {problem[len(ADVICE):]}" for problem in problems if problem.startswith(ADVICE)]
         refused = [problem for problem in problems if not problem.startswith(ADVICE)]
         if refused and document.refusal:
-            return {**verdict, "documents": kinds, "advice": advice, "refused": document.kind}, \
+            return {**verdict, **advice_of(advice), "documents": kinds, "refused": document.kind}, \
                 document.refusal(refused)
     verdict["documents"] = kinds
-    verdict["advice"] = advice
+    verdict.update(advice_of(advice))
     verdict["unvalidated"] += [f"{verdict['operation']}: document {path} has no validator"
                                for path in documents.unvalidated(request, located)]
     return verdict, None
