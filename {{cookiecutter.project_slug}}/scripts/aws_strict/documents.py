@@ -25,7 +25,6 @@ TEXT_DOCUMENTS = {
     "events": re.compile(r"^EventPattern$"),
 }
 
-
 # Advice on the stacks' own documents that is known to be wrong, or to describe a document AWS itself
 # writes, by a part of the advice's text, each with the reason. Explained advice is counted, not shown.
 EXPLAINED_ADVICE: dict[str, str] = {
@@ -35,8 +34,8 @@ EXPLAINED_ADVICE: dict[str, str] = {
     "kms:CreateAlias needs": "CreateAlias and DeleteAlias need the alias and the key; the deploy role grants each "
     "in a statement of its own, and parliament judges statements one at a time (duo-labs/parliament#3)",
     "kms:DeleteAlias needs": "as kms:CreateAlias (duo-labs/parliament#3)",
-    "sns:GetSubscriptionAttributes needs *": "the Service Authorization Reference (tests/iam's data, 2026) gives "
-    "the topic as its resource; parliament's database (2025) does not",
+    "sns:GetSubscriptionAttributes needs *": "the Service Authorization Reference (as of 2026) gives the topic as "
+    "its resource; parliament's database (2025) does not",
     "sns:Unsubscribe needs *": "as sns:GetSubscriptionAttributes",
     "ArnEquals requires a value of type Arn but given String": "kms:EncryptionContext:aws:logs:arn holds an ARN; "
     "the CloudWatch Logs guide compares it with ArnEquals/ArnLike",
