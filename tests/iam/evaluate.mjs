@@ -3,7 +3,8 @@
 // condition operator; KMS key policies that must allow IAM before IAM policies count).
 //
 // stdin:  {"requests": [{"id", "principal", "action", "resource", "accountId", "context",
-//                        "identityPolicies": [{"name", "policy"}], "resourcePolicy", "unvalidated"}]}
+//                        "identityPolicies": [{"name", "policy"}], "permissionBoundaries": [{"name", "policy"}],
+//                        "resourcePolicy", "unvalidated"}]}
 // stdout: {"results": [{"id", "decision", "grants", "denials", "ignoredContextKeys", "errors"}]}
 //
 // The validated entry point (runSimulation) drops context keys its service data does not list for the
@@ -36,7 +37,9 @@ async function simulateUnvalidated(request) {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: request.resourcePolicy ? loadPolicy(request.resourcePolicy, { name: 'resource policy' }) : undefined,
-    permissionBoundaries: undefined,
+    permissionBoundaries: request.permissionBoundaries?.length
+      ? request.permissionBoundaries.map((p) => loadPolicy(p.policy, { name: p.name }))
+      : undefined,
     vpcEndpointPolicies: undefined,
     simulationParameters: {
       simulationMode: 'Strict',
@@ -63,7 +66,8 @@ async function simulate(request) {
     identityPolicies: request.identityPolicies ?? [],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: request.resourcePolicy ?? undefined
+    resourcePolicy: request.resourcePolicy ?? undefined,
+    permissionBoundaryPolicies: request.permissionBoundaries?.length ? request.permissionBoundaries : undefined
   }
   const outcome = await runSimulation(simulation, { simulationMode: 'Strict' })
   if (outcome.resultType === 'error') {

@@ -27,6 +27,8 @@ class Request:
     context: dict[str, str | list[str]]
     identity_policies: dict[str, dict]
     resource_policy: dict | None = None
+    # The principal's permissions boundary, when it has one: then only what it also allows is allowed.
+    permission_boundaries: dict[str, dict] = field(default_factory=dict)
     # Set when the evaluator's service data cannot describe this request (see evaluate.mjs): the request
     # is then authorized by the same engine without validating the action's resource types and context keys.
     unvalidated_because: str = ""
@@ -59,6 +61,8 @@ def evaluate(requests: list[Request]) -> list[Decision]:
         "id": number, "principal": request.principal, "action": request.action, "resource": request.resource,
         "accountId": request.account, "context": request.context,
         "identityPolicies": [{"name": name, "policy": policy} for name, policy in request.identity_policies.items()],
+        "permissionBoundaries": [{"name": name, "policy": policy}
+                                 for name, policy in request.permission_boundaries.items()],
         "resourcePolicy": request.resource_policy, "unvalidated": bool(request.unvalidated_because),
     } for number, request in enumerate(requests)]}
     result = subprocess.run(["node", str(HERE / "evaluate.mjs")], input=json.dumps(payload), capture_output=True,

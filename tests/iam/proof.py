@@ -3,16 +3,21 @@ IAM policy evaluator against the roles' policies as the bootstrap applied them, 
 policies that apply (role trust policies, KMS key policies, the state bucket's policy).
 
 The emulator enforces no IAM, so the calls themselves succeed; the proof decides whether AWS would have
-allowed each one. A call the model cannot build an authorization for is reported, never passed.
+allowed each one. A call the model cannot build an authorization for, one whose parameters could not be
+read, and one signed by a key the proof cannot trace to a role or an administrator are reported, never passed.
 """
 from __future__ import annotations
 
+import base64
 import fnmatch
 import json
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
-from tests.emulator.recording import Call
+from tests.emulator.recording import Call  # first: importing tests.emulator puts aws_strict on the import path
+from aws_strict import requests
 from tests.iam.authorization import Authorization, Model, known_action
 from tests.iam.evaluator import Decision, Request, evaluate
 
@@ -30,7 +35,9 @@ class Judged:
 class Proof:
     judged: list[Judged] = field(default_factory=list)
     unmodelled: Counter = field(default_factory=Counter)  # (role, service, operation) -> calls
+    unreadable: Counter = field(default_factory=Counter)  # (role, service, operation, why) -> calls
     unknown_actions: Counter = field(default_factory=Counter)
+    unknown_signers: Counter = field(default_factory=Counter)  # (signer, service, operation) -> calls
 
     @property
     def denied(self) -> list[Judged]:
@@ -41,7 +48,8 @@ class Proof:
         calls = len({(item.role, item.call.sequence) for item in self.judged})
         return (f"{calls} calls, {len(self.judged)} authorizations judged "
                 f"({', '.join(f'{role}: {count}' for role, count in sorted(roles.items()))}), "
-                f"{len(self.denied)} denied, {sum(self.unmodelled.values())} unmodelled")
+                f"{len(self.denied)} denied, {sum(self.unmodelled.values())} unmodelled, "
+                f"{sum(self.unreadable.values())} unreadable, {sum(self.unknown_signers.values())} by unknown signers")
 
 
 def role_policies(iam, role_name: str) -> dict[str, dict]:
@@ -68,29 +76,67 @@ def sessions(calls: list[Call]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def prove(calls: list[Call], steps, policies: dict[str, dict[str, dict]], account: str) -> Proof:
+def unreadable_parameters(call: Call) -> str:
+    """Why the call's parameters cannot be what it sent, or "" when they can: a parameter its operation
+    requires is missing, or the reader failed (recording.py keeps such a call, with no parameters)."""
+    from moto.core.utils import get_service_model  # moto loads slowly; only a proof needs it here
+
+    body = base64.b64decode(call.raw.get("body", ""))
+    try:
+        operation = get_service_model(requests.model_name(call.raw, body)).operation_model(call.operation)
+    except Exception:  # noqa: BLE001 - a service or operation the models do not know
+        return f"no operation {call.operation} in the service model"
+    missing = [name for name in getattr(operation.input_shape, "required_members", []) if name not in call.params]
+    if missing:
+        return f"required parameters missing: {', '.join(missing)}"
+    if call.params:
+        return ""
+    parsed = requests.parse(call.raw, body)
+    if parsed.unreadable:
+        return parsed.unreadable
+    return "the request carries data but no parameter was read from it" if carries_data(parsed.protocol, body) else ""
+
+
+def carries_data(protocol: str, body: bytes) -> bool:
+    """Whether a request body holds anything beyond its operation's name."""
+    if protocol in ("query", "ec2"):
+        return bool({name for name, _ in parse_qsl(body.decode(errors="replace"))} - {"Action", "Version"})
+    return body.strip() not in (b"", b"{}", b"\xa0", b"\xbf\xff")  # an empty JSON or CBOR map
+
+
+def prove(calls: list[Call], steps: Callable[[int], str], policies: dict[str, dict[str, dict]], account: str,
+          administrators: Collection[str]) -> Proof:
     """Judge every call made as one of the roles in `policies` (role ARN -> policies), or to sign in to one.
-    `steps` maps a call's sequence number to the name of the step that made it."""
+    `steps` maps a call's sequence number to the name of the step that made it. `administrators` are the
+    access keys whose calls are not the pipeline's to prove; a call signed by any key that is neither one of
+    theirs nor a session of a role in `policies` is counted in `unknown_signers`."""
     model = Model(account)
     keys = sessions(calls)
     proof = Proof()
     pending: list[tuple[Call, str, str, Authorization, Request]] = []
     for call in calls:
         signing_in = call.operation == "AssumeRoleWithWebIdentity"
-        role_arn, principal = keys.get(call.access_key, (None, None))
-        if signing_in:
-            role_arn = call.params.get("RoleArn")
-        if role_arn in policies:
-            found = model.authorizations(call, principal or "")
+        role_arn, session = ((call.params.get("RoleArn"), None) if signing_in
+                             else keys.get(call.access_key, (None, None)))
+        if role_arn not in policies:
+            if not signing_in and call.access_key not in administrators:
+                signer = f"a session of {role_arn}" if role_arn else call.access_key
+                proof.unknown_signers[(signer, call.service, call.operation)] += 1
+        else:
             role = role_arn.rsplit("/", 1)[-1]
-            if found is None:
+            unreadable = unreadable_parameters(call)
+            # aws:PrincipalArn is the role's ARN; the principal the evaluator judges is the session.
+            found = None if unreadable else model.authorizations(call, "" if signing_in else role_arn)
+            if unreadable:
+                proof.unreadable[(role, call.service, call.operation, unreadable)] += 1
+            elif found is None:
                 proof.unmodelled[(role, call.service, call.operation)] += 1
             for authorization in found or []:
                 if not known_action(authorization.action):
                     proof.unknown_actions[authorization.action] += 1
                     continue
                 pending.append((call, steps(call.sequence), role, authorization, Request(
-                    principal=authorization.principal or principal, action=authorization.action,
+                    principal=authorization.principal or session, action=authorization.action,
                     resource=authorization.resource, account=account, context=authorization.context,
                     identity_policies={} if signing_in else policies[role_arn],
                     resource_policy=authorization.resource_policy,

@@ -1,0 +1,333 @@
+"""The negative half of the permission proof: what the pipeline roles must be REFUSED, judged by the same IAM
+evaluator as the positive half, against the policies the bootstrap applied (read back from the account),
+the resource policies in the way (key, bucket and trust policies) and the service roles' boundary.
+
+The table covers the ways a job in the deploy or plan role could widen its reach: give a role more than
+its boundary, re-trust a role, pass a role to another service, make users, keys or identity providers,
+touch another project's state, images, keys, logs or service in the same account, touch this project's
+own bootstrap resources (the state key, the repository, the bucket), and, for the plan role, write
+anything or read what a plan does not need.
+
+Each probe says what it expects. The allowed probes are controls: the same action on what the role must
+reach is allowed, so a refusal means the policy refuses, not that the probe was malformed. An evaluator
+error counts as neither.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tests.iam.authorization import LOAD_BALANCING_V2, actions_of
+from tests.iam.evaluator import Decision, Request, evaluate
+
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+READ_LEVELS = {"Read", "List"}
+# Listed as writes by the Service Authorization Reference, but they change nothing: S3 decrypts an object
+# the caller reads with kms:Decrypt, which the plan role needs for the state.
+CHANGES_NOTHING = {"kms:Decrypt"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A rendered project's resources in the account, named as its bootstrap and service stack name them."""
+
+    name: str
+    account: str
+    region: str
+    state_bucket: str
+    state_key: str
+    state_kms_key: str
+    deploy_role: str
+    plan_role: str
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        return f"arn:aws:{service}:{self.region if region is None else region}:{self.account}:{resource}"
+
+    def role(self, kind: str) -> str:
+        return f"arn:aws:iam::{self.account}:role/{self.name}-{kind}"
+
+    @property
+    def boundary(self) -> str:
+        return f"arn:aws:iam::{self.account}:policy/{self.name}-service-boundary"
+
+    @property
+    def repository(self) -> str:
+        return self.arn("ecr", f"repository/{self.name}")
+
+    @property
+    def log_group(self) -> str:
+        return self.arn("logs", f"log-group:/ecs/{self.name}")
+
+    @property
+    def service(self) -> str:
+        return self.arn("ecs", f"service/{self.name}/{self.name}")
+
+    @property
+    def bootstrap_state(self) -> str:
+        return f"arn:aws:s3:::{self.state_bucket}/{self.name}/bootstrap/terraform.tfstate"
+
+    @property
+    def state_object(self) -> str:
+        return f"arn:aws:s3:::{self.state_bucket}/{self.state_key}"
+
+    @property
+    def parameter(self) -> str:
+        return self.arn("ssm", f"parameter/{self.name}/app-api-key")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request a role makes, and whether the roles' policies must allow it."""
+
+    role: str  # "deploy", "plan", or "task" (the task role with `*:*` written into it, under its boundary)
+    what: str
+    action: str
+    resource: str
+    allowed: bool = False
+    context: dict = field(default_factory=dict, hash=False)
+    resource_policy: dict | None = field(default=None, hash=False)
+
+
+@dataclass
+class Judgement:
+    probe: Probe
+    decision: Decision
+
+    @property
+    def wrong(self) -> bool:
+        expected = "Allowed" if self.probe.allowed else ("ImplicitlyDenied", "ExplicitlyDenied")
+        return self.decision.decision not in expected
+
+    def __str__(self) -> str:
+        probe = self.probe
+        expected = "allowed" if probe.allowed else "denied"
+        errors = f" ({self.decision.errors})" if self.decision.errors else ""
+        return (f"{probe.role}: {probe.what}: {probe.action} on {probe.resource} must be {expected}, "
+                f"was {self.decision.decision}{errors}")
+
+
+def key_tags(project: Project, stack: str) -> dict:
+    """The tags both stacks give their keys (their providers' default tags and the service stack's logs.tf)."""
+    return {"aws:ResourceTag/Project": project.name, "aws:ResourceTag/Stack": stack,
+            "aws:ResourceTag/Environment": "production", "aws:ResourceTag/ManagedBy": "terraform"}
+
+
+def iam_probes(own: Project, other: Project) -> list[Probe]:
+    """Giving a role more than its boundary, re-trusting it, passing it elsewhere, new identities."""
+    bounded = {"iam:PermissionsBoundary": own.boundary}
+    probes = [
+        Probe("deploy", "write the task role's permissions while it carries its boundary", "iam:PutRolePolicy",
+              own.role("task"), True, bounded),
+        Probe("deploy", "write the permissions of a task role without the boundary", "iam:PutRolePolicy",
+              own.role("task")),
+        Probe("deploy", "write a policy into itself", "iam:PutRolePolicy", own.deploy_role),
+        Probe("deploy", "write a policy into the plan role", "iam:PutRolePolicy", own.plan_role),
+        Probe("deploy", "write a policy into another project's task role", "iam:PutRolePolicy",
+              other.role("task"), context={"iam:PermissionsBoundary": other.boundary}),
+        Probe("deploy", "attach AdministratorAccess to the task role", "iam:AttachRolePolicy", own.role("task"),
+              context={**bounded, "iam:PolicyARN": ADMINISTRATOR_ACCESS}),
+        Probe("deploy", "attach AdministratorAccess to itself", "iam:AttachRolePolicy", own.deploy_role,
+              context={"iam:PolicyARN": ADMINISTRATOR_ACCESS}),
+        Probe("deploy", "create a new version of the boundary", "iam:CreatePolicyVersion", own.boundary),
+        Probe("deploy", "create a new version of its own policy", "iam:CreatePolicyVersion",
+              f"arn:aws:iam::{own.account}:policy/{own.name}-deploy-compute"),
+        Probe("deploy", "create a role", "iam:CreateRole", own.role("anything"), context=bounded),
+        Probe("deploy", "delete and so re-create the task role", "iam:DeleteRole", own.role("task"), context=bounded),
+        Probe("deploy", "create a service-linked role for another service", "iam:CreateServiceLinkedRole",
+              f"arn:aws:iam::{own.account}:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForLambda",
+              context={"iam:AWSServiceName": "lambda.amazonaws.com"}),
+    ]
+    for kind in ("execution", "task"):
+        probes += [
+            Probe("deploy", f"remove the {kind} role's boundary", "iam:DeleteRolePermissionsBoundary",
+                  own.role(kind), context=bounded),
+            Probe("deploy", f"give the {kind} role another boundary", "iam:PutRolePermissionsBoundary",
+                  own.role(kind), context={"iam:PermissionsBoundary": ADMINISTRATOR_ACCESS}),
+            Probe("deploy", f"let another principal assume the {kind} role", "iam:UpdateAssumeRolePolicy",
+                  own.role(kind), context=bounded),
+            Probe("deploy", f"pass the {kind} role to ECS tasks", "iam:PassRole", own.role(kind), True,
+                  {"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        ]
+        for service in ("lambda.amazonaws.com", "ec2.amazonaws.com", "ecs.amazonaws.com",
+                        "cloudformation.amazonaws.com"):
+            probes.append(Probe("deploy", f"pass the {kind} role to {service}", "iam:PassRole", own.role(kind),
+                                context={"iam:PassedToService": service}))
+    probes += [
+        Probe("deploy", "pass itself to ECS tasks", "iam:PassRole", own.deploy_role,
+              context={"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        Probe("deploy", "pass another project's task role to ECS tasks", "iam:PassRole", other.role("task"),
+              context={"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        Probe("deploy", "let another principal assume itself", "iam:UpdateAssumeRolePolicy", own.deploy_role),
+    ]
+    for role in ("deploy", "plan"):
+        probes += [
+            Probe(role, "create a user", "iam:CreateUser", f"arn:aws:iam::{own.account}:user/{own.name}"),
+            Probe(role, "create an access key", "iam:CreateAccessKey", f"arn:aws:iam::{own.account}:user/admin"),
+            Probe(role, "create an OIDC provider", "iam:CreateOpenIDConnectProvider",
+                  f"arn:aws:iam::{own.account}:oidc-provider/example.com"),
+            Probe(role, "admit another audience to the GitHub provider", "iam:AddClientIDToOpenIDConnectProvider",
+                  f"arn:aws:iam::{own.account}:oidc-provider/token.actions.githubusercontent.com"),
+        ]
+    return probes
+
+
+def task_role_probes(own: Project, other: Project) -> list[Probe]:
+    """What the task role may do once `*:*` is written into it: its boundary must still refuse all this."""
+    return [
+        Probe("task", "pull its own image", "ecr:BatchGetImage", own.repository, True),
+        Probe("task", "read its own secrets", "ssm:GetParameters", own.parameter, True),
+        Probe("task", "push an image", "ecr:PutImage", own.repository),
+        Probe("task", "read the state", "s3:GetObject", own.state_object),
+        Probe("task", "decrypt the state", "kms:Decrypt", own.state_kms_key),
+        Probe("task", "create a user", "iam:CreateUser", f"arn:aws:iam::{own.account}:user/{own.name}"),
+        Probe("task", "write a policy into the deploy role", "iam:PutRolePolicy", own.deploy_role),
+        Probe("task", "change the service", "ecs:UpdateService", own.service),
+        Probe("task", "read another project's secrets", "ssm:GetParameters", other.parameter),
+        Probe("task", "decrypt another project's secrets through SSM", "kms:Decrypt", other.state_kms_key,
+              context={"kms:ViaService": f"ssm.{own.region}.amazonaws.com",
+                       "kms:EncryptionContext:PARAMETER_ARN": other.parameter}),
+        Probe("task", "pull another project's image", "ecr:BatchGetImage", other.repository),
+        Probe("task", "write another project's logs", "logs:PutLogEvents", f"{other.log_group}:log-stream:x"),
+    ]
+
+
+def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
+                    bucket_policies: dict[str, dict]) -> list[Probe]:
+    """This project's bootstrap resources and everything of another project in the same account."""
+    own_policy, other_policy = key_policies.get(own.state_kms_key), key_policies.get(other.state_kms_key)
+    other_log_key = other.arn("kms", "key/00000000-0000-4000-8000-0000000009a1")
+    own_bucket, other_bucket = bucket_policies.get(own.state_bucket), bucket_policies.get(other.state_bucket)
+    via_s3 = {"kms:ViaService": f"s3.{own.region}.amazonaws.com"}
+    probes = [
+        Probe("deploy", "read its own state", "s3:GetObject", own.state_object, True, resource_policy=own_bucket),
+        Probe("deploy", "write its own state", "s3:PutObject", own.state_object, True, resource_policy=own_bucket),
+        Probe("deploy", "push its own image", "ecr:PutImage", own.repository, True),
+        Probe("deploy", "change its own service", "ecs:UpdateService", own.service, True),
+    ]
+    for role in ("deploy", "plan"):
+        probes += [
+            Probe(role, "read the bootstrap's own state", "s3:GetObject", own.bootstrap_state,
+                  resource_policy=own_bucket),
+            Probe(role, "read any other object in the state bucket", "s3:GetObject",
+                  f"arn:aws:s3:::{own.state_bucket}/elsewhere/terraform.tfstate", resource_policy=own_bucket),
+            Probe(role, "read another project's state", "s3:GetObject", other.state_object,
+                  resource_policy=other_bucket),
+            Probe(role, "write another project's state", "s3:PutObject", other.state_object,
+                  resource_policy=other_bucket),
+            Probe(role, "list another project's state bucket", "s3:ListBucket", f"arn:aws:s3:::{other.state_bucket}",
+                  resource_policy=other_bucket),
+            Probe(role, "decrypt with another project's state key", "kms:Decrypt", other.state_kms_key,
+                  context={**via_s3, **key_tags(other, "bootstrap")}, resource_policy=other_policy),
+            Probe(role, "change the state bucket's policy", "s3:PutBucketPolicy", f"arn:aws:s3:::{own.state_bucket}",
+                  resource_policy=own_bucket),
+            Probe(role, "delete the state bucket", "s3:DeleteBucket", f"arn:aws:s3:::{own.state_bucket}",
+                  resource_policy=own_bucket),
+            Probe(role, "push another project's image", "ecr:PutImage", other.repository),
+            Probe(role, "pull another project's image", "ecr:BatchGetImage", other.repository),
+            Probe(role, "change another project's service", "ecs:UpdateService", other.service),
+            Probe(role, "delete another project's logs", "logs:DeleteLogGroup", other.log_group),
+            Probe(role, "read another project's secrets", "ssm:GetParameters", other.parameter),
+            Probe(role, "read this project's secrets", "ssm:GetParameters", own.parameter),
+            Probe(role, "read a Secrets Manager secret", "secretsmanager:GetSecretValue",
+                  own.arn("secretsmanager", f"secret:{own.name}-AbCdEf")),
+        ]
+        for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:TagResource",
+                       "kms:UntagResource", "kms:CreateGrant"):
+            probes += [
+                Probe(role, "administer the key of its own state", action, own.state_kms_key,
+                      context=key_tags(own, "bootstrap"), resource_policy=own_policy),
+                Probe(role, "administer another project's state key", action, other.state_kms_key,
+                      context=key_tags(other, "bootstrap"), resource_policy=other_policy),
+                Probe(role, "administer another project's log key", action, other_log_key,
+                      context=key_tags(other, "service"), resource_policy=other_policy),
+            ]
+        for action in ("ecr:DeleteRepository", "ecr:SetRepositoryPolicy", "ecr:PutLifecyclePolicy",
+                       "ecr:BatchDeleteImage", "ecr:PutImageTagMutability"):
+            probes.append(Probe(role, "change the bootstrap's image repository", action, own.repository))
+    probes += [
+        Probe("plan", "read its own state", "s3:GetObject", own.state_object, True, resource_policy=own_bucket),
+        Probe("plan", "decrypt its own state through S3", "kms:Decrypt", own.state_kms_key,
+              True, {**via_s3, **key_tags(own, "bootstrap")}, resource_policy=own_policy),
+        Probe("plan", "decrypt with the state key outside S3", "kms:Decrypt", own.state_kms_key,
+              context=key_tags(own, "bootstrap"), resource_policy=own_policy),
+        Probe("plan", "read old versions of its state", "s3:GetObjectVersion", own.state_object,
+              resource_policy=own_bucket),
+    ]
+    return probes
+
+
+def writes_of(authorizations) -> list[Probe]:
+    """Each write the deploy role was allowed in the lifecycle, which the plan role must be refused."""
+    probes, seen = [], set()
+    for authorization in authorizations:
+        prefix, name = authorization.action.split(":", 1)
+        level = actions_of(prefix).get(name.lower(), {}).get("accessLevel", "")
+        if (authorization.principal is not None or set(level.split(", ")) <= READ_LEVELS
+                or authorization.action in CHANGES_NOTHING):
+            continue
+        if (authorization.action, authorization.resource) in seen:
+            continue
+        seen.add((authorization.action, authorization.resource))
+        context = {key: value for key, value in authorization.context.items() if not key.startswith("aws:Principal")}
+        probes.append(Probe("plan", f"{level.lower()} as the deploy role did ({authorization.why})",
+                            authorization.action, authorization.resource, context=context,
+                            resource_policy=authorization.resource_policy))
+    return probes
+
+
+@dataclass
+class Applied:
+    """What the account holds, read back as an administrator: the documents the probes are judged with."""
+
+    role_boundaries: dict[str, str | None]  # service role name -> the ARN of its boundary
+    boundary: dict
+    key_policies: dict[str, dict]
+    bucket_policies: dict[str, dict]
+
+
+def document(value) -> dict:
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def read_applied(client: Callable[[str], object], own: Project, other: Project, kinds: tuple[str, ...]) -> Applied:
+    """`client(service)` gives an administrator's boto3 client; `kinds` are the service roles to read."""
+    iam, kms, s3 = client("iam"), client("kms"), client("s3")
+    boundaries = {}
+    for kind in kinds:
+        role = iam.get_role(RoleName=f"{own.name}-{kind}")["Role"]
+        boundaries[f"{own.name}-{kind}"] = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+    version = iam.get_policy(PolicyArn=own.boundary)["Policy"]["DefaultVersionId"]
+    boundary = iam.get_policy_version(PolicyArn=own.boundary, VersionId=version)["PolicyVersion"]["Document"]
+    return Applied(
+        boundaries, document(boundary),
+        {project.state_kms_key: document(kms.get_key_policy(KeyId=project.state_kms_key, PolicyName="default")[
+            "Policy"]) for project in (own, other)},
+        {project.state_bucket: document(s3.get_bucket_policy(Bucket=project.state_bucket)["Policy"])
+         for project in (own, other)})
+
+
+def fixed_probes(own: Project, other: Project, applied: Applied) -> list[Probe]:
+    """Every probe that does not depend on what the lifecycle did."""
+    return (iam_probes(own, other) + task_role_probes(own, other)
+            + resource_probes(own, other, applied.key_policies, applied.bucket_policies))
+
+
+def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]],
+          boundary: dict) -> list[Judgement]:
+    """`policies`: role ("deploy", "plan") -> its policies as applied; `boundary`: the service roles' boundary."""
+    roles = {"deploy": own.deploy_role, "plan": own.plan_role, "task": own.role("task")}
+    requests = []
+    for probe in probes:
+        role = roles[probe.role]
+        identity = {"escalated *:*": EVERYTHING} if probe.role == "task" else policies[probe.role]
+        context = {"aws:RequestedRegion": own.region, "aws:SecureTransport": "true", "aws:PrincipalArn": role,
+                   "aws:PrincipalAccount": own.account, **probe.context}
+        requests.append(Request(
+            principal=f"arn:aws:sts::{own.account}:assumed-role/{role.rsplit('/', 1)[-1]}/probe",
+            action=probe.action, resource=probe.resource, account=own.account, context=context,
+            identity_policies=identity, resource_policy=probe.resource_policy,
+            permission_boundaries={"service boundary": boundary} if probe.role == "task" else {},
+            unvalidated_because=LOAD_BALANCING_V2 if probe.action.startswith("elasticloadbalancing:") else ""))
+    return [Judgement(probe, decision) for probe, decision in zip(probes, evaluate(requests))]
