@@ -25,6 +25,7 @@ from tests.emulator.pipeline import ANSI, OWNER_ID, REPOSITORY_ID, Pipeline, git
 from tests.iam import evaluator, quotas
 from tests.iam.evaluator import Request
 from tests.iam.proof import explain, prove, role_policies
+from tests.iam.refusals import Project, fixed_probes, judge, read_applied, writes_of
 
 OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -141,8 +142,34 @@ def judged(lifecycle, emulated_account):
         return step.name if step else "between steps"
 
     if id(lifecycle) not in PROOFS:
-        PROOFS[id(lifecycle)] = prove(calls, step_of, policies, ACCOUNT_ID), policies
+        PROOFS[id(lifecycle)] = prove(calls, step_of, policies, ACCOUNT_ID,
+                                      administrators={ADMINISTRATOR.access_key}), policies
     return PROOFS[id(lifecycle)]
+
+
+NEIGHBOURS: dict[int, Project] = {}
+
+
+def project_of(answers, outputs: dict) -> Project:
+    return Project(answers["project_slug"], ACCOUNT_ID, answers["aws_region"], outputs["state_bucket"],
+                   f"{answers['project_slug']}/{answers.get('_environment', 'production')}/terraform.tfstate",
+                   outputs["state_kms_key_arn"], outputs["deploy_role_arn"], outputs["plan_role_arn"])
+
+
+@pytest.fixture
+def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
+    """A second project bootstrapped into the same account once the lifecycle is over: whose state, key,
+    image repository and roles the first project's pipeline must not reach."""
+    lifecycle.require("the teardown")
+    if id(lifecycle) not in NEIGHBOURS:
+        overrides = {"project_name": "Billing Ledger", "aws_region": lifecycle.pipeline.region,
+                     "availability_zones": f"{lifecycle.pipeline.region}a,{lifecycle.pipeline.region}b",
+                     "create_oidc_provider": "auto"}
+        answers = bakery.answers(overrides)
+        other = Pipeline(bakery(overrides), lifecycle.pipeline.account, lifecycle.pipeline.terraform, answers,
+                         tmp_path_factory.mktemp("neighbour"))
+        NEIGHBOURS[id(lifecycle)] = project_of(answers, other.bootstrap())
+    return NEIGHBOURS[id(lifecycle)]
 
 
 # Each test gets its render's lifecycle.
@@ -290,14 +317,17 @@ class TestLifecycle:
     def test_the_teardown_leaves_only_the_bootstrap_stack(self, lifecycle, emulated_account):
         lifecycle.require("the teardown")
         answers = lifecycle.pipeline.answers
-        left = {kind: names for kind, names in emulated_account.inventory(answers["aws_region"]).items() if names}
+        left = {kind: names for kind, names in lifecycle.left_after_teardown.items() if names}
         state_key = lifecycle.bootstrap_outputs["state_kms_key_arn"].rsplit("/", 1)[-1]
         roles = {answers[key].rsplit("/", 1)[-1] for key in ("aws_oidc_role_arn", "aws_plan_role_arn")}
+        # The service's roles are the bootstrap's too (service_roles.tf).
+        roles |= {f"{answers['project_slug']}-{kind}" for kind in ("execution", "task", "flow-logs")
+                  + (("ecs-load-balancing",) if answers["deployment_strategy"] == "canary" else ())}
         bootstrap = {
             "iam roles": sorted(roles),
             "iam policies": sorted(f"{answers['project_slug']}-{name}" for name in
                                    ("terraform-read", "deploy-network", "deploy-compute", "deploy-state",
-                                    "deploy-observe")
+                                    "deploy-observe", "service-boundary")
                                    + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
@@ -324,7 +354,9 @@ class TestLifecycle:
                     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")]
         assert [decision.allowed for decision in evaluator.evaluate(requests)] == [False] * len(requests)
 
-    def test_every_call_of_the_pipeline_roles_is_allowed(self, judged, record_property):
+    def test_every_call_of_the_pipeline_roles_is_allowed(self, lifecycle, judged, record_property):
+        lifecycle.require("the permission proof of the whole lifecycle")
+        assert lifecycle.destroyed, "the lifecycle did not reach its teardown: the proof would be of part of it"
         proof, policies = judged
         record_property("summary", f"permission proof: {proof.summary()}")
         by_role = {arn.rsplit("/", 1)[-1]: documents for arn, documents in policies.items()}
@@ -335,6 +367,13 @@ class TestLifecycle:
         assert not unmodelled, ("calls the permission model cannot judge (add a rule to tests/iam/authorization.py):\n"
                                 + "\n".join(unmodelled))
         assert not proof.unknown_actions, f"actions the evaluator does not know: {dict(proof.unknown_actions)}"
+        unreadable = [f"{count} x {role} {service}:{operation}: {why}"
+                      for (role, service, operation, why), count in sorted(proof.unreadable.items())]
+        assert not unreadable, "calls whose parameters could not be read:\n" + "\n".join(unreadable)
+        strangers = [f"{count} x {signer} {service}:{operation}"
+                     for (signer, service, operation), count in sorted(proof.unknown_signers.items())]
+        assert not strangers, ("calls signed by a key that is neither a pipeline role's session nor the "
+                               "administrator's:\n" + "\n".join(strangers))
         roles = {item.role for item in proof.judged}
         assert len(roles) == 2 and len(proof.judged) > 300
 
@@ -381,6 +420,32 @@ class TestLifecycle:
             str(item) for item in usage if item.quota > quotas.MANAGED_POLICIES_PER_ROLE))
         too_big = [str(item) for item in usage if item.share > QUOTA_HEADROOM]
         assert too_big == [], f"more than {QUOTA_HEADROOM:.0%} of an IAM quota: {too_big}"
+
+    def test_the_pipeline_roles_are_refused_what_they_must_not_do(self, lifecycle, emulated_account, judged,
+                                                                  neighbour, record_property):
+        """The negative half of the proof (tests/iam/refusals.py), against the policies as applied, with a
+        second project in the same account, and every write of the deploy role tried as the plan role."""
+        answers = lifecycle.pipeline.answers
+        own = project_of(answers, lifecycle.bootstrap_outputs)
+        proof, policies = judged
+        kinds = ("execution", "task", "flow-logs") + (
+            ("ecs-load-balancing",) if answers["deployment_strategy"] == "canary" else ())
+        applied = read_applied(lambda service: emulated_account.client(service, ADMINISTRATOR, own.region), own,
+                               neighbour, kinds)
+        assert set(applied.role_boundaries.values()) == {own.boundary}, \
+            f"each service role must carry the boundary: {applied.role_boundaries}"
+        deploy = own.deploy_role.rsplit("/", 1)[-1]
+        deploy_writes = writes_of([item.authorization for item in proof.judged if item.role == deploy])
+        judged_probes = judge(fixed_probes(own, neighbour, applied) + deploy_writes, own,
+                              {"deploy": policies[own.deploy_role], "plan": policies[own.plan_role]}, applied.boundary)
+        refused = sum(not item.probe.allowed for item in judged_probes)
+        record_property("summary", f"refusal proof: {len(judged_probes)} probes, {refused} must be refused "
+                                   f"({len(deploy_writes)} of them the deploy role's writes tried as the plan "
+                                   f"role), {len(judged_probes) - refused} controls must be allowed; "
+                                   f"{sum(item.wrong for item in judged_probes)} wrong")
+        wrong = [str(item) for item in judged_probes if item.wrong]
+        assert not wrong, f"{len(wrong)} of {len(judged_probes)} probes judged wrongly:\n" + "\n".join(wrong)
+        assert len(deploy_writes) > 100
 
     def test_every_request_is_validated_as_aws_validates_it(self, lifecycle, emulated_account, record_property):
         """Each request of the lifecycle, whoever made it, was checked against its service model and its

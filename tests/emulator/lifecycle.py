@@ -38,6 +38,7 @@ class Lifecycle:
     added_zone: str = ""
     zone_plan: dict[str, list[str]] = field(default_factory=dict)
     destroyed: bool = False
+    left_after_teardown: dict[str, list[str]] = field(default_factory=dict)  # the account's inventory then
     failure: str = ""
     first_call: int = 0  # where the lifecycle starts in the emulator's recording
     provider_existed: bool = False  # the account had the GitHub OIDC provider before the bootstrap
@@ -77,6 +78,7 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
         tfvars.write_text(rendered)  # the zone was only planned; the teardown removes what was applied
         pipeline.destroy()
         lifecycle.destroyed = True
+        lifecycle.left_after_teardown = pipeline.account.inventory(pipeline.region)
     except StepFailed as failure:
         lifecycle.failure = str(failure)
     return lifecycle

@@ -21,8 +21,8 @@ resource "aws_ecs_task_definition" "app" {
   network_mode             = "awsvpc"
   cpu                      = var.task_cpu
   memory                   = var.task_memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = data.aws_iam_role.execution.arn
+  task_role_arn            = data.aws_iam_role.task.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -132,7 +132,7 @@ resource "aws_ecs_service" "app" {
       content {
         alternate_target_group_arn = aws_lb_target_group.app["alternate"].arn
         production_listener_rule   = aws_lb_listener_rule.production[0].arn
-        role_arn                   = aws_iam_role.ecs_load_balancing[0].arn
+        role_arn                   = data.aws_iam_role.ecs_load_balancing[0].arn
       }
     }
   }
@@ -144,5 +144,5 @@ resource "aws_ecs_service" "app" {
     ignore_changes = [desired_count, task_definition{% if cookiecutter.deployment_strategy == "canary" %}, load_balancer{% endif %}]
   }
 
-  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.production, aws_iam_role_policy.execution, aws_iam_role_policy_attachment.ecs_load_balancing]
+  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.production, aws_iam_role_policy.execution]
 }

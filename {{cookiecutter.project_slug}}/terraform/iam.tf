@@ -1,36 +1,27 @@
 # Roles of the running service. The deploy and plan roles of the pipeline live in terraform/bootstrap.
 
-data "aws_iam_policy_document" "ecs_tasks_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+# The roles themselves, their trust policies and the permissions boundary that caps them belong to the
+# bootstrap (terraform/bootstrap/service_roles.tf), so that the pipeline can neither re-trust a role nor
+# give it more than the boundary allows. This stack writes the permissions its own variables shape.
+data "aws_iam_role" "execution" {
+  name = "${local.name}-execution"
+}
 
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
+data "aws_iam_role" "task" {
+  name = "${local.name}-task"
+}
 
-    # Only ECS acting for this account may assume the roles (confused-deputy protection).
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
+data "aws_iam_role" "flow_logs" {
+  name = "${local.name}-flow-logs"
+}
 
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:ecs:${var.aws_region}:${local.account_id}:*"]
-    }
-  }
+data "aws_iam_role" "ecs_load_balancing" {
+  count = local.canary ? 1 : 0
+
+  name = "${local.name}-ecs-load-balancing"
 }
 
 # Execution role: what ECS itself needs to start a task, pull this image and ship its logs.
-resource "aws_iam_role" "execution" {
-  name               = "${local.name}-execution"
-  description        = "ECS starts ${local.name} tasks: pulls its image, writes its logs, reads its secrets"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-}
-
 data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "EcrLogin"
@@ -78,89 +69,61 @@ data "aws_iam_policy_document" "execution" {
 
 resource "aws_iam_role_policy" "execution" {
   name   = "pull-image-write-logs"
-  role   = aws_iam_role.execution.id
+  role   = data.aws_iam_role.execution.id
   policy = data.aws_iam_policy_document.execution.json
 }
 
-# Task role: the identity of the app's own AWS calls. It has no permissions until the app needs some;
-# add them here, scoped to the resources the app uses.
-resource "aws_iam_role" "task" {
-  name               = "${local.name}-task"
-  description        = "Identity of the ${local.name} app; no permissions by default"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-}
+# Task role: the identity of the app's own AWS calls. It has no permissions until the app needs some; add
+# them here as an aws_iam_role_policy on data.aws_iam_role.task, scoped to the resources the app uses. The
+# bootstrap's permissions boundary caps them: a resource outside it needs the boundary widened first
+# (terraform/README.md, "Giving the app AWS permissions").
 
-resource "aws_iam_role" "flow_logs" {
-  name               = "${local.name}-flow-logs"
-  description        = "VPC flow logs of ${local.name} deliver to CloudWatch"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-}
+# Projects rendered before the roles moved to the bootstrap had them in this stack's state: forget them
+# here without deleting them (the bootstrap imports them; docs/updating.md). No-ops for newer projects.
+removed {
+  from = aws_iam_role.execution
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
+  lifecycle {
+    destroy = false
   }
 }
 
-data "aws_iam_policy_document" "flow_logs" {
-  statement {
-    sid       = "WriteFlowLogGroup"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:log-stream:*"]
-  }
+removed {
+  from = aws_iam_role.task
 
-  # DescribeLogGroups takes no resource (Service Authorization Reference): a grant on log-group ARNs does
-  # not match it, only "*".
-  statement {
-    sid       = "FindFlowLogGroup"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["*"]
+  lifecycle {
+    destroy = false
   }
 }
 
-resource "aws_iam_role_policy" "flow_logs" {
-  name   = "write-flow-logs"
-  role   = aws_iam_role.flow_logs.id
-  policy = data.aws_iam_policy_document.flow_logs.json
-}
+removed {
+  from = aws_iam_role.flow_logs
 
-# Canary deployments: the role ECS uses to move traffic between the two target groups (alb.tf). It
-# carries the AWS managed policy made for this, which the ECS developer guide names.
-resource "aws_iam_role" "ecs_load_balancing" {
-  count = local.canary ? 1 : 0
-
-  name               = "${local.name}-ecs-load-balancing"
-  description        = "ECS shifts ${local.name}'s traffic between its target groups during canary deployments"
-  assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
-}
-
-# The trust policy the ECS developer guide gives this role, unchanged: ECS documents no condition keys it
-# sends when it assumes an infrastructure role, and a condition it does not meet would stop every canary.
-data "aws_iam_policy_document" "ecs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs.amazonaws.com"]
-    }
+  lifecycle {
+    destroy = false
   }
 }
 
-resource "aws_iam_role_policy_attachment" "ecs_load_balancing" {
-  count = local.canary ? 1 : 0
+removed {
+  from = aws_iam_role_policy.flow_logs
 
-  role       = aws_iam_role.ecs_load_balancing[0].name
-  policy_arn = local.ecs_load_balancing_policy
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role.ecs_load_balancing
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role_policy_attachment.ecs_load_balancing
+
+  lifecycle {
+    destroy = false
+  }
 }

@@ -48,8 +48,6 @@ locals {
   deployment_strategy = "{{ cookiecutter.deployment_strategy }}"
   canary              = local.deployment_strategy == "canary"
 
-  ecs_load_balancing_policy = "arn:${local.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
-
   # The container's plain settings; secrets (var.secrets) never go here.
   plain_environment = {
     APP_ENVIRONMENT         = var.environment

@@ -15,6 +15,10 @@ resource "aws_kms_key" "logs" {
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.logs_key.json
+
+  # The deploy role may manage only keys tagged so (terraform/bootstrap/permissions.tf); the bootstrap's
+  # state key is tagged Stack = bootstrap.
+  tags = { Stack = "service" }
 }
 
 resource "aws_kms_alias" "logs" {

@@ -108,7 +108,7 @@ resource "aws_flow_log" "vpc" {
   traffic_type         = "ALL"
   log_destination_type = "cloud-watch-logs"
   log_destination      = aws_cloudwatch_log_group.flow_logs.arn
-  iam_role_arn         = aws_iam_role.flow_logs.arn
+  iam_role_arn         = data.aws_iam_role.flow_logs.arn
 
   tags = { Name = "${local.name}-flow-logs" }
 }

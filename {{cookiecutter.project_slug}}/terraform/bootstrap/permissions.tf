@@ -17,6 +17,8 @@ locals {
   # The service stack's state object and its S3-native lock file, and nothing else in the bucket: not
   # this bootstrap stack's own state, which defines what the pipeline may do.
   state_items = ["${local.state_bucket}/${var.state_key}", "${local.state_bucket}/${var.state_key}.tflock"]
+  # The services that use the state key on a role's behalf: S3 for the state (kms.tf), DynamoDB for locks.
+  state_services = ["s3.${local.region}.amazonaws.com", "dynamodb.${local.region}.amazonaws.com"]
 
   stack_roles = { for role in ["execution", "task", "flow-logs", "ecs-load-balancing"] : role => "${local.arn}:iam::${local.account_id}:role/${local.name}-${role}" }
   ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
@@ -27,6 +29,9 @@ locals {
     "${local.arn}:logs:${local.at}:log-group:${group}",
     "${local.arn}:logs:${local.at}:log-group:${group}:*",
   ]])
+  flow_log_group = "${local.arn}:logs:${local.at}:log-group:/vpc/${local.name}/flow-logs"
+  # The SSM parameters the service stack's secrets may name (its variables.tf requires /<project>/).
+  parameters = "${local.arn}:ssm:${local.at}:parameter/${local.name}/*"
   load_balancer = [
     "${local.arn}:elasticloadbalancing:${local.at}:loadbalancer/app/${local.name}/*",
     "${local.arn}:elasticloadbalancing:${local.at}:listener/app/${local.name}/*",
@@ -38,9 +43,11 @@ locals {
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
   alarm_topic     = "${local.arn}:sns:${local.at}:${local.name}-alarms"
   ecs_deployments = "${local.arn}:ecs:${local.at}:service-deployment/${local.name}/${local.name}/*"
-  # The AWS managed policy ECS's load balancing role carries in canary services (the stack's iam.tf).
+  # The AWS managed policy ECS's load balancing role carries in canary services (service_roles.tf).
   ecs_load_balancing_policy = "${local.arn}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
   db_subnet_group           = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
+  service_boundary          = "${local.arn}:iam::${local.account_id}:policy/${local.name}-service-boundary"
+  service_stack_tag         = "service" # the Stack tag of the service stack's KMS keys (its logs.tf)
 }
 
 # Pull-request plans read the state but never write it (they run with -lock=false).
@@ -61,6 +68,13 @@ data "aws_iam_policy_document" "state_read" {
     sid       = "DecryptState"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.state.arn]
+
+    # Only through the services that store the state (and its lock table): never a direct decrypt.
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.state_services
+    }
   }
 }
 
@@ -117,11 +131,8 @@ data "aws_iam_policy_document" "stack_read" {
   }
 
   statement {
-    sid = "ReadTheStackRoles"
-    actions = [
-      "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
-      "iam:ListInstanceProfilesForRole",
-    ]
+    sid       = "ReadTheStackRoles"
+    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"]
     resources = values(local.stack_roles)
   }
 
@@ -249,13 +260,32 @@ data "aws_iam_policy_document" "deploy_compute" {
     }
   }
 
+  # The roles are this bootstrap's (service_roles.tf); the service stack writes only the permissions of the
+  # two its own variables shape, and only while they carry the boundary that caps them.
   statement {
-    sid = "ManageTheStackRoles"
+    sid       = "WriteTheServiceRolesPermissions"
+    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]
+    resources = [local.stack_roles["execution"], local.stack_roles["task"]]
+
+    condition {
+      test     = "ArnEquals" # the key's type is ARN (Service Authorization Reference)
+      variable = "iam:PermissionsBoundary"
+      values   = [local.service_boundary]
+    }
+  }
+
+  # Nothing in the deploy role's other statements allows these; the explicit deny keeps it so when a
+  # statement is widened by mistake: no role of the account gets a new trust policy, loses or changes its
+  # boundary, or is created, and no managed policy gets a new version.
+  statement {
+    sid    = "NeverWidenTrustOrBoundaries"
+    effect = "Deny"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
-      "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
+      "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:CreateUser",
+      "iam:CreateAccessKey", "iam:CreateOpenIDConnectProvider",
     ]
-    resources = values(local.stack_roles)
+    resources = ["*"]
   }
 
   statement {
@@ -305,6 +335,13 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
     sid       = "EncryptState"
     actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.state.arn]
+
+    # Only through the services that store the state (and its lock table): never a direct decrypt.
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.state_services
+    }
   }
 
   statement {
@@ -317,6 +354,9 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
     resources = local.log_groups
   }
 
+  # The service stack's keys carry Stack = service (its logs.tf); this bootstrap's state key carries
+  # Stack = bootstrap. Both carry Project, so Project alone would let the pipeline re-tag, re-policy or
+  # delete the key of its own state.
   statement {
     sid       = "CreateTheLogKey"
     actions   = ["kms:CreateKey"]
@@ -326,6 +366,12 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
       test     = "StringEquals"
       variable = "aws:RequestTag/Project"
       values   = [local.name]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Stack"
+      values   = [local.service_stack_tag]
     }
   }
 
@@ -341,9 +387,21 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
     }
 
     condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Stack"
+      values   = [local.service_stack_tag]
+    }
+
+    condition {
       test     = "StringEqualsIfExists"
       variable = "aws:ResourceTag/Project"
       values   = [local.name]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/Stack"
+      values   = [local.service_stack_tag]
     }
   }
 
@@ -359,6 +417,12 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
       test     = "StringEquals"
       variable = "aws:ResourceTag/Project"
       values   = [local.name]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Stack"
+      values   = [local.service_stack_tag]
     }
   }
 
@@ -378,8 +442,8 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   }
 }
 
-# Deploy role: the alarms, their topic, the dashboard, the saved queries, and the role a canary service
-# shifts traffic with.
+# Deploy role: the alarms, their topic, the dashboard, the saved queries, and (canary services) passing
+# ECS the role it shifts traffic with.
 data "aws_iam_policy_document" "deploy_observability" {
   statement {
     sid = "ManageTheAlarmsAndDashboard"
@@ -410,18 +474,7 @@ data "aws_iam_policy_document" "deploy_observability" {
       values   = [local.region]
     }
   }
-
-  statement {
-    sid       = "GiveEcsItsLoadBalancingPolicy"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-    resources = [local.stack_roles["ecs-load-balancing"]]
-
-    condition {
-      test     = "ArnEquals"
-      variable = "iam:PolicyARN"
-      values   = [local.ecs_load_balancing_policy]
-    }
-  }
+{%- if cookiecutter.deployment_strategy == "canary" %}
 
   statement {
     sid       = "PassLoadBalancingRoleToEcs"
@@ -434,6 +487,7 @@ data "aws_iam_policy_document" "deploy_observability" {
       values   = ["ecs.amazonaws.com"]
     }
   }
+{%- endif %}
 }
 
 locals {

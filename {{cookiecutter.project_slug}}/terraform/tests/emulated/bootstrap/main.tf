@@ -1,5 +1,5 @@
 # Test helper of tests/emulated: what the service stack reads from the bootstrap stack (its image
-# repository) and from the account (the hosted zone of domain_name, when there is one), created in the
+# repository and the service's roles) and from the account (the hosted zone of domain_name, when there is one), created in the
 # emulated account before the stack is applied.
 terraform {
   required_providers {
@@ -27,6 +27,18 @@ resource "aws_ecr_repository" "app" {
   #checkov:skip=CKV_AWS_163:Same: the bootstrap's repository scans on push.
   name         = var.project
   force_delete = true
+}
+
+# Stand-ins for the bootstrap's service roles (terraform/bootstrap/service_roles.tf), which the stack reads
+# and writes the execution role's policy into.
+resource "aws_iam_role" "service" {
+  for_each = toset(["execution", "task", "flow-logs", "ecs-load-balancing"])
+
+  name = "${var.project}-${each.key}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }]
+  })
 }
 
 variable "hosted_zone" {

@@ -1,0 +1,122 @@
+"""The refusal proof (tests/iam/refusals.py) catches the grants that would let the pipeline widen its reach.
+
+Each case renders the default project, puts one over-broad grant back into its bootstrap, applies that
+bootstrap and a second project's into a fresh emulated account, and judges the probes that need no
+lifecycle: the probe named must come out wrong. The unchanged bootstrap must have none wrong. (The
+lifecycle tests run the whole table, with the deploy role's writes, for both lifecycle variants.)
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
+from tests.emulator.pipeline import Pipeline
+from tests.iam import evaluator
+from tests.iam.proof import role_policies
+from tests.iam.refusals import Project, fixed_probes, judge, read_applied
+from tests.conftest import missing
+
+pytestmark = pytest.mark.slow
+
+NEIGHBOUR = {"project_name": "Billing Ledger"}
+
+# (what is put back, file under terraform/bootstrap, [(text, replacement)], the probe that must then be wrong)
+MANAGE_LOG_KEY_STACK = ('variable = "aws:ResourceTag/Stack"\n      values   = [local.service_stack_tag]\n    }\n  }\n\n'
+                        '  statement {\n    sid       = "NameTheLogKey"')
+MUTATIONS = [
+    ("the log key statements without the Stack tag", "permissions.tf",
+     [(MANAGE_LOG_KEY_STACK, MANAGE_LOG_KEY_STACK.replace('"aws:ResourceTag/Stack"', '"aws:ResourceTag/Environment"')
+       .replace("[local.service_stack_tag]", '["production"]'))],
+     "administer the key of its own state"),
+    ("the log key statements without the Project tag", "permissions.tf",
+     [('variable = "aws:ResourceTag/Project"\n      values   = [local.name]\n    }\n\n    condition {\n'
+       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Stack"',
+       'variable = "aws:ResourceTag/Environment"\n      values   = ["production"]\n    }\n\n    condition {\n'
+       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Stack"')],
+     "administer another project's log key"),
+    ("passing the task roles without iam:PassedToService", "permissions.tf",
+     [('variable = "iam:PassedToService"\n      values   = ["ecs-tasks.amazonaws.com"]',
+       'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     "pass the task role to lambda.amazonaws.com"),
+    ("writing role policies without requiring the boundary", "permissions.tf",
+     [('variable = "iam:PermissionsBoundary"\n      values   = [local.service_boundary]',
+       'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     "write the permissions of a task role without the boundary"),
+    ("the service roles statement widened to every role", "permissions.tf",
+     [('sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
+       '    resources = [local.stack_roles["execution"], local.stack_roles["task"]]\n\n    condition {\n'
+       '      test     = "ArnEquals" # the key\'s type is ARN (Service Authorization Reference)\n'
+       '      variable = "iam:PermissionsBoundary"\n'
+       '      values   = [local.service_boundary]',
+       'sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
+       '    resources = ["*"]\n\n    condition {\n      test     = "StringLike"\n'
+       '      variable = "iam:PermissionsBoundary"\n      values   = ["*"]')],
+     "write a policy into another project's task role"),
+    ("listing any bucket", "permissions.tf",
+     [('actions   = ["s3:ListBucket"]\n    resources = [local.state_bucket]',
+       'actions   = ["s3:ListBucket"]\n    resources = ["*"]')],
+     "list another project's state bucket"),
+    ("re-trusting the service roles", "permissions.tf",
+     [('"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy",', '"iam:CreateRole", "iam:DeleteRole",'),
+      ('actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]',
+       'actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"]')],
+     "let another principal assume the task role"),
+    ("decrypting the state outside S3", "permissions.tf",
+     [('test     = "StringEquals"\n      variable = "kms:ViaService"',
+       'test     = "StringEqualsIfExists"\n      variable = "kms:ViaService"')],
+     "decrypt with the state key outside S3"),
+    ("a boundary that reads every parameter", "service_roles.tf",
+     [("resources = [local.parameters]", 'resources = ["*"]')], "read another project's secrets"),
+]
+
+
+def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, directory, mutation=None) -> Project:
+    source = bakery(overrides)
+    project = directory / source.name
+    shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    if mutation:
+        path = project / "terraform/bootstrap" / mutation[1]
+        text = path.read_text()
+        for old, new in mutation[2]:
+            assert old in text, f"the mutation {mutation[0]!r} no longer applies to {mutation[1]}: {old!r}"
+            text = text.replace(old, new, 1)
+        path.write_text(text)
+    answers = bakery.answers(overrides)
+    outputs = Pipeline(project, account, terraform, answers, directory / "pipeline").bootstrap()
+    return Project(answers["project_slug"], account_id(outputs), answers["aws_region"], outputs["state_bucket"],
+                   f"{answers['project_slug']}/production/terraform.tfstate", outputs["state_kms_key_arn"],
+                   outputs["deploy_role_arn"], outputs["plan_role_arn"])
+
+
+def account_id(outputs: dict) -> str:
+    return outputs["deploy_role_arn"].split(":")[4]
+
+
+@pytest.mark.parametrize("mutation", [None] + MUTATIONS, ids=["unchanged"] + [m[0] for m in MUTATIONS])
+def test_the_refusal_proof_catches_each_over_broad_grant(bakery, terraform, tmp_path, mutation):
+    reason = evaluator.unavailable_reason()
+    if reason:
+        missing("the IAM policy evaluator", reason)
+    account = EmulatedAccount(tmp_path / "account").start()
+    try:
+        own = bootstrap(bakery, terraform, account, {}, tmp_path / "own", mutation)
+        other = bootstrap(bakery, terraform, account, NEIGHBOUR, tmp_path / "neighbour")
+
+        def client(service: str):
+            return account.client(service, ADMINISTRATOR, own.region)
+
+        applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
+        policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
+                    for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+        judged = judge(fixed_probes(own, other, applied), own, policies, applied.boundary)
+    finally:
+        account.stop()
+    wrong = [str(item) for item in judged if item.wrong]
+    if mutation is None:
+        assert set(applied.role_boundaries.values()) == {own.boundary}
+        assert not wrong, "\n".join(wrong)
+    else:
+        assert any(item.wrong and item.probe.what == mutation[3] for item in judged), (
+            f"with {mutation[0]} put back, the probe {mutation[3]!r} still passes; wrong: {wrong}")
