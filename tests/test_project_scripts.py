@@ -383,8 +383,9 @@ def service_with_releases(aws, *tags: str, pushed: tuple[str, ...], alarm: str |
     group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
     ecs.create_cluster(clusterName="orders-api")
     revisions = [ecs.register_task_definition(family="orders-api", containerDefinitions=[{
-        "name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:{tag}", "memory": 512}])[
-        "taskDefinition"]["taskDefinitionArn"] for tag in tags]
+        "name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:{tag}", "memory": 512,
+        "environment": [{"name": "APP_IMAGE_TAG", "value": tag}]}])["taskDefinition"]["taskDefinitionArn"]
+        for tag in tags]
     settings = {}
     if alarm:
         aws("cloudwatch").put_metric_alarm(
@@ -454,3 +455,58 @@ def test_tagging_initial_needs_the_pushed_image(account, aws, default_project):
     aws("ecr").create_repository(repositoryName="orders-api")
     result = run_against(account, default_project, ["scripts/tag-initial-image.sh", "orders-api", "never-pushed"])
     assert result.returncode == 1 and "push it first" in result.stderr
+
+
+def history(directory: Path) -> dict[str, str]:
+    """A repository whose main has commits first, second, third, and a branch `old` off first: name -> SHA."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", *args], cwd=directory,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    directory.mkdir()
+    git("init", "-q", "-b", "main")
+    shas = {}
+    for name in ("first", "second", "third"):
+        git("commit", "-q", "--allow-empty", "-m", name)
+        shas[name] = git("rev-parse", "HEAD")
+    git("checkout", "-q", "-b", "old", shas["first"])
+    git("commit", "-q", "--allow-empty", "-m", "a branch that never saw second")
+    shas["side"] = git("rev-parse", "HEAD")
+    return shas
+
+
+def release_order(account, project: Path, repository: Path, commit: str) -> subprocess.CompletedProcess:
+    env = account.env(ADMINISTRATOR, "us-east-1")
+    return run_script(repository, [str(project / "scripts/release-order.sh"), "orders-api", "orders-api", commit],
+                      Path(sys.executable).parent, env)
+
+
+@pytest.mark.parametrize("running, releasing, allowed", [
+    ("second", "third", True),  # the next commit
+    ("second", "second", True),  # the same commit again (a re-run of the newest release)
+    ("third", "second", False),  # a re-run of an older run after a newer release
+    ("second", "side", False),  # a commit that does not contain what production runs
+    ("initial", "first", True),  # the service still runs the image it was created on
+])
+def test_a_release_never_takes_production_back(account, aws, default_project, tmp_path, running, releasing,
+                                               allowed):
+    shas = history(tmp_path / "repository")
+    service_with_releases(aws, shas.get(running, running), pushed=(shas.get(running, running),))
+    result = release_order(account, default_project, tmp_path / "repository", shas[releasing])
+    assert result.returncode == (0 if allowed else 1), result.stdout + result.stderr
+    if not allowed:
+        assert "::error title=Release older than production::" in result.stderr
+        assert "Nothing was changed" in result.stderr or "not in this checkout's history" in result.stderr
+
+
+def test_the_first_release_may_run_any_commit(account, aws, default_project, tmp_path):
+    shas = history(tmp_path / "repository")
+    result = release_order(account, default_project, tmp_path / "repository", shas["first"])
+    assert result.returncode == 0 and "does not exist yet" in result.stdout, result.stderr
+
+
+def test_a_commit_production_runs_but_history_lost_is_refused(account, aws, default_project, tmp_path):
+    shas = history(tmp_path / "repository")
+    service_with_releases(aws, "0" * 40, pushed=("0" * 40,))
+    result = release_order(account, default_project, tmp_path / "repository", shas["third"])
+    assert result.returncode == 1 and "not in this checkout's history" in result.stderr

@@ -142,9 +142,16 @@ def test_the_plan_comment_names_the_commit_the_reviewer_sees(project):
 def test_the_release_pushes_before_it_applies_and_deploys_after(project):
     steps = load_workflow(project)["jobs"]["release"]["steps"]
     order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in (
-        "build-and-push.sh", "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
+        "release-order.sh", "build-and-push.sh", "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
         "amazon-ecs-deploy-task-definition", "verify-deployment.sh")]
     assert order == sorted(order)
+
+
+def test_the_release_checks_out_the_history_its_order_check_reads(project):
+    """scripts/release-order.sh asks git whether this commit contains what production runs."""
+    (checkout,) = [step for step in load_workflow(project)["jobs"]["release"]["steps"]
+                   if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_plan_comment_is_updated_by_marker_and_truncated(project):
