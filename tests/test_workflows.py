@@ -78,6 +78,7 @@ def test_jobs_run_in_order_lint_first(project):
         "terraform-emulated": ["lint"],
         "plan": ["terraform-checks", "terraform-emulated", "test"],
         "fork-notice": ["terraform-checks", "terraform-emulated", "test"],
+        "plan-comment": ["plan"],
         "release": ["plan"],
     }
 
@@ -87,7 +88,12 @@ def test_permissions_are_minimal_per_job(project):
     assert workflow["permissions"] == {}
     granted = {name: job["permissions"] for name, job in workflow["jobs"].items()}
     assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {"plan", "release"}
-    assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan"}
+    # The token that writes the PR comment never shares a job with the branch's Terraform.
+    assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan-comment"}
+    assert granted["plan-comment"] == {"pull-requests": "write"}
+    comment_steps = workflow["jobs"]["plan-comment"]["steps"]
+    assert [step["uses"].split("@")[0] for step in comment_steps] == ["actions/download-artifact",
+                                                                       "actions/github-script"]
     assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests")
                for perms in granted.values() for key, value in perms.items())
     assert all(perms.get("contents", "read") == "read" for perms in granted.values())
@@ -118,7 +124,8 @@ def test_main_never_cancels_a_release_and_says_the_newest_pending_run_wins(proje
 
 def test_plan_is_saved_kept_one_day_replaced_on_rerun_and_applied_as_is(project):
     jobs = load_workflow(project)["jobs"]
-    (upload,) = steps_using(jobs["plan"], "actions/upload-artifact")
+    (upload,) = [step for step in steps_using(jobs["plan"], "actions/upload-artifact")
+                 if "terraform/tfplan" in step["with"]["path"]]
     assert upload["with"]["retention-days"] == 1
     assert upload["with"]["overwrite"] is True, "Re-run all jobs must be able to upload the new plan"
     assert "terraform/tfplan" in upload["with"]["path"]
@@ -155,7 +162,7 @@ def test_the_release_checks_out_the_history_its_order_check_reads(project):
 
 
 def test_plan_comment_is_updated_by_marker_and_truncated(project):
-    (script_step,) = steps_using(load_workflow(project)["jobs"]["plan"], "actions/github-script")
+    (script_step,) = steps_using(load_workflow(project)["jobs"]["plan-comment"], "actions/github-script")
     script = script_step["with"]["script"]
     assert "<!-- terraform-plan -->" in script and "updateComment" in script
     plan_script = (project / "scripts/terraform-plan.sh").read_text()
