@@ -510,3 +510,23 @@ def test_a_commit_production_runs_but_history_lost_is_refused(account, aws, defa
     service_with_releases(aws, "0" * 40, pushed=("0" * 40,))
     result = release_order(account, default_project, tmp_path / "repository", shas["third"])
     assert result.returncode == 1 and "not in this checkout's history" in result.stderr
+
+
+@pytest.mark.parametrize("declared, machine, platform", [
+    ("X86_64", "x86_64", "linux/amd64"), ("ARM64", "aarch64", "linux/arm64"), ("ARM64", "x86_64", None),
+    ("X86_64", "aarch64", None)])
+def test_the_image_is_built_for_the_architecture_the_stack_declares(default_project, tmp_path, declared,
+                                                                    machine, platform):
+    tfvars = tmp_path / "prod.tfvars"
+    tfvars.write_text(f'cpu_architecture = "{declared}"\n')
+    stand_in(tmp_path, "uname", f"echo {machine}")
+    stand_in(tmp_path, "docker", '[ "$1" = manifest ] && exit 1; exit 0')
+    result = run_script(default_project, ["scripts/build-and-push.sh", "registry/orders-api:abc", "abc", str(tfvars)],
+                        tmp_path)
+    builds = [line for line in calls(tmp_path) if line.startswith("docker build")]
+    if platform:
+        assert result.returncode == 0, result.stderr
+        assert len(builds) == 1 and f"--platform {platform}" in builds[0]
+    else:
+        assert result.returncode == 1 and "::error title=Wrong build architecture::" in result.stderr
+        assert builds == [] and not any(line.startswith("docker push") for line in calls(tmp_path))

@@ -92,8 +92,8 @@ def test_permissions_are_minimal_per_job(project):
     assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan-comment"}
     assert granted["plan-comment"] == {"pull-requests": "write"}
     comment_steps = workflow["jobs"]["plan-comment"]["steps"]
-    assert [step["uses"].split("@")[0] for step in comment_steps] == ["actions/download-artifact",
-                                                                       "actions/github-script"]
+    uses = [step["uses"].split("@")[0] for step in comment_steps]
+    assert uses == ["actions/download-artifact", "actions/github-script"]
     assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests")
                for perms in granted.values() for key, value in perms.items())
     assert all(perms.get("contents", "read") == "read" for perms in granted.values())
