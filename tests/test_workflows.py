@@ -63,7 +63,8 @@ def test_github_expressions_survive_rendering(project):
 
 def test_triggers_are_pull_requests_and_main_only(project):
     workflow = load_workflow(project)
-    assert triggers(workflow) == {"pull_request": None, "push": {"branches": ["main"]}}
+    assert triggers(workflow) == {"pull_request": None, "workflow_dispatch": None, "push": {
+        "branches": ["main"], "paths-ignore": ["docs/**", "**.md", "mkdocs.yml", "catalog-info.yaml"]}}
     assert "pull_request_target" not in (project / WORKFLOW).read_text()
 
 
@@ -108,7 +109,7 @@ def test_plan_runs_on_pull_requests_and_apply_only_on_main(project):
     assert "github.event.pull_request.head.repo.full_name == github.repository" in jobs["plan"]["if"]
     assert "github.event.pull_request.head.repo.full_name != github.repository" in jobs["fork-notice"]["if"]
     release = jobs["release"]
-    assert "github.event_name == 'push'" in release["if"] and "github.ref == 'refs/heads/main'" in release["if"]
+    assert "github.event_name != 'pull_request'" in release["if"] and "github.ref == 'refs/heads/main'" in release["if"]
     # One job in the protected environment: a release needs one approval, not one per job.
     assert [name for name, job in jobs.items() if "environment" in job] == ["release"]
     assert release["environment"]["name"] == "production"
