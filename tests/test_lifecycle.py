@@ -114,7 +114,9 @@ def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
         rendered = {**overrides, **prepare_account(account, overrides, region)}
         pipeline = Pipeline(bakery(rendered), account, terraform, bakery.answers(rendered),
                             tmp_path_factory.mktemp(f"lifecycle-{name}"))
-        RUNS[name] = lifecycle_steps.run(pipeline, zone, move_bootstrap_state=overrides is EVERYTHING_AT_ONCE)
+        # The default render's release comes after its saved plan expired: it must plan again and apply.
+        RUNS[name] = lifecycle_steps.run(pipeline, zone, move_bootstrap_state=overrides is EVERYTHING_AT_ONCE,
+                                         saved_plan_expired=overrides is not EVERYTHING_AT_ONCE)
         RUNS[name].first_call = started
         RUNS[name].provider_existed = overrides is EVERYTHING_AT_ONCE
     return RUNS[name]
@@ -219,6 +221,14 @@ class TestLifecycle:
         tags = sorted(sorted(image["imageTags"]) for image in images["imageDetails"])
         # The first release's image, tagged initial too; then the next release's (which the alarm stopped).
         assert tags == [[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
+
+    def test_a_release_approved_after_its_plan_expired_applies_the_reviewed_plan(self, lifecycle):
+        """The default render's release finds no saved plan: it plans again, finds the plan the plan job
+        showed (same digest), and applies it; the other render applies the saved plan."""
+        lifecycle.require("the first release")
+        replanned = "The new plan is the reviewed one: applying it" in lifecycle.deployed["applied"]
+        assert replanned == (not lifecycle.provider_existed), lifecycle.deployed["applied"][-3000:]
+        assert "Apply complete!" in lifecycle.deployed["applied"]
 
     def test_the_release_rolls_out_its_revision_and_waits_for_it(self, lifecycle, emulated_account):
         """The release step only passes when scripts/verify-deployment.sh saw the revision COMPLETED."""

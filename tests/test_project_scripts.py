@@ -2,6 +2,7 @@
 terraform): each stand-in answers as the real tool does and records how it was called."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -530,3 +531,37 @@ def test_the_image_is_built_for_the_architecture_the_stack_declares(default_proj
     else:
         assert result.returncode == 1 and "::error title=Wrong build architecture::" in result.stderr
         assert builds == [] and not any(line.startswith("docker push") for line in calls(tmp_path))
+
+
+SHOWN_PLAN = "Plan: 1 to add, 0 to change, 0 to destroy.\n"
+TERRAFORM_PLANS = f'''
+dir=${{1#-chdir=}}
+case $2 in
+  plan) touch "$dir/tfplan" ;;
+  show) printf '%s' "{SHOWN_PLAN}" ;;
+  apply) echo "Apply complete!" ;;
+esac'''
+
+
+@pytest.mark.parametrize("saved, reviewed, applied", [
+    (True, "", True),  # the saved plan, within its day
+    (False, "same", True),  # expired: a new plan that is the reviewed one
+    (False, "other", False),  # expired: the new plan differs from the reviewed one
+    (False, "", False),  # expired, and nothing to compare a new plan with
+])
+def test_an_expired_plan_is_planned_again_and_applied_only_as_reviewed(default_project, tmp_path, saved,
+                                                                       reviewed, applied):
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    if saved:
+        (stack / "tfplan").write_text("saved")
+    digest = {"same": hashlib.sha256(SHOWN_PLAN.encode()).hexdigest(), "other": "0" * 64, "": ""}[reviewed]
+    stand_in(tmp_path / "tools", "terraform", TERRAFORM_PLANS)
+    command = ["scripts/terraform-apply.sh", str(stack)] + (["prod.tfvars", digest] if digest else [])
+    result = run_script(default_project, command, tmp_path / "tools", {"GITHUB_STEP_SUMMARY": str(tmp_path / "sum")})
+    ran = [line.split()[2] for line in calls(tmp_path / "tools")]
+    assert ("apply" in ran) == applied and result.returncode == (0 if applied else 1), result.stdout + result.stderr
+    assert ("plan" in ran) == (not saved and bool(digest))
+    if reviewed == "other":
+        assert "::error title=The plan changed since it was reviewed::" in result.stderr
+        assert SHOWN_PLAN.strip() in (tmp_path / "sum").read_text()

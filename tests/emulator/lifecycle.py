@@ -57,13 +57,14 @@ def add_zone(tfvars: Path, zone: str) -> None:
     tfvars.write_text("\n".join(lines) + "\n")
 
 
-def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False) -> Lifecycle:
+def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False,
+        saved_plan_expired: bool = False) -> Lifecycle:
     lifecycle = Lifecycle(pipeline)
     try:
         lifecycle.bootstrap_outputs = pipeline.bootstrap(move_bootstrap_state)
         planned = pipeline.plan("plan-main", "ref:refs/heads/main")
         lifecycle.first_plan = pipeline.planned_actions(planned)
-        lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG)
+        lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG, saved_plan_expired)
         lifecycle.execution_policies = pipeline.execution_role_policies()
         lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.deployed)
         again = pipeline.plan("plan-again", "ref:refs/heads/main")

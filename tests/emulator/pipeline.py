@@ -190,16 +190,21 @@ class Pipeline:
                 for change in json.loads(shown.stdout).get("resource_changes", [])
                 if change["change"]["actions"] != ["no-op"]}
 
-    def release_job(self, planned: Path, image_tag: str) -> dict[str, str]:
+    def release_job(self, planned: Path, image_tag: str, saved_plan_expired: bool = False) -> dict[str, str]:
         """The release job with the deploy role, step by step as ci-cd.yml runs it: push the commit's image
         (docker push stands in as PutImage), tag the first image `initial`, apply the saved plan when the
         plan job found changes, read the stack's outputs, render and register the revision, start the
-        rollout, and wait for it with scripts/verify-deployment.sh."""
+        rollout, and wait for it with scripts/verify-deployment.sh. With saved_plan_expired, the plan
+        artifact is gone (an approval later than its one day): the apply plans again and must find the
+        reviewed plan."""
         directory = self.checkout("release")
         changes = self.plan_changes(planned)
-        if changes:
+        if changes and not saved_plan_expired:
             for name in ("tfplan", ".terraform.lock.hcl"):
                 shutil.copy2(planned / "terraform" / name, directory / "terraform" / name)
+        (digest,) = [line.split("=", 1)[1] for line in (planned / ".github-run/output").read_text().splitlines()
+                     if line.startswith("digest=")]
+        applied = ""
         with self.step(f"release {image_tag[:12]} (deploy role)", "deploy"):
             credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "release")
             ecr = self.account.client("ecr", credentials, self.region)
@@ -210,7 +215,8 @@ class Pipeline:
             self.run(["scripts/tag-initial-image.sh", repository, image_tag], credentials, cwd=directory)
             if changes:
                 self.init(directory, credentials)
-                self.run(["scripts/terraform-apply.sh", "terraform"], credentials, cwd=directory)
+                applied = self.run(["scripts/terraform-apply.sh", "terraform", "prod.tfvars", digest], credentials,
+                                   cwd=directory).stdout
             outputs = self.run(["scripts/stack-outputs.sh", "terraform"], credentials, cwd=directory)
             stack = dict(line.split("=", 1) for line in outputs.stdout.splitlines() if "=" in line)
             first = self.account.client("ecs", ADMINISTRATOR, self.region).describe_services(
@@ -221,8 +227,8 @@ class Pipeline:
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
             self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision, "120"],
                      credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"})
-        return {**stack, "revision": revision, "image": image, "deployments_before_release": json.dumps(
-            first, default=str)}
+        return {**stack, "revision": revision, "image": image, "applied": applied,
+                "deployments_before_release": json.dumps(first, default=str)}
 
     def execution_role_policies(self) -> dict[str, dict]:
         """The inline policies of the role ECS starts the tasks with, as the apply left them."""

@@ -4,7 +4,9 @@
 #   scripts/terraform-plan.sh DIR VAR_FILE
 #
 # Saves DIR/tfplan, writes DIR/plan-comment.md (kept under GitHub's comment limit), puts the full
-# plan in the job summary and `changes=true|false` in GITHUB_OUTPUT when run in GitHub Actions.
+# plan in the job summary and `changes=true|false` and `digest=<sha256 of the plan as shown>` in
+# GITHUB_OUTPUT when run in GitHub Actions. The release job compares that digest with a new plan's when
+# the saved plan has expired (scripts/terraform-apply.sh).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -29,6 +31,7 @@ esac
 terraform -chdir="$dir" show -no-color tfplan >"$dir/plan.txt"
 headline=$(grep -E '^(Plan:|No changes\.|Changes to Outputs:)' "$dir/plan.txt" | head -n 1 || true)
 size=$(wc -c <"$dir/plan.txt")
+digest=$(sha256sum "$dir/plan.txt" | cut -d' ' -f1)
 
 # Cut on a byte count, then drop any partial UTF-8 character the cut left at the end.
 excerpt() { head -c "$1" "$dir/plan.txt" | iconv -c -f UTF-8 -t UTF-8; }
@@ -64,5 +67,6 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "changes=$changes" >>"$GITHUB_OUTPUT"
+  echo "digest=$digest" >>"$GITHUB_OUTPUT"
 fi
 echo "plan: ${headline:-done} (changes=$changes)"
