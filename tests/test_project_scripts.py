@@ -143,6 +143,18 @@ def deployments_answer(*rows: tuple[str, str, str, str]) -> str:
     return "".join("\t".join(row) + "\n" for row in rows)
 
 
+REVISION = "arn:aws:ecs:us-east-1:123456789012:service-revision/orders-api/orders-api/{}"
+
+
+def ecs_record(deployment: str, status: str, alarm: str, revision: int = 2) -> list[str]:
+    """The answers to how verify-deployment.sh finds ECS's record of the deployment of revision `revision`:
+    list-service-deployments (this one and an older one), describe-service-revisions (the revision that
+    runs that task definition) and describe-service-deployments (its status and the alarm that fired)."""
+    listed = (f"2026-12-06T05:10:00+00:00\t{deployment}\t{REVISION.format(revision)}\n"
+              f"2026-12-06T05:00:00+00:00\t{deployment.rsplit('/', 1)[0]}/Older\t{REVISION.format(revision - 1)}\n")
+    return [listed, REVISION.format(revision) + "\n", f"{status}\t{alarm}\n"]
+
+
 def aws_answering(tools: Path, answers: list[str]) -> None:
     """An aws stand-in that gives each answer in turn (the last one from then on)."""
     for number, answer in enumerate(answers):
@@ -191,23 +203,26 @@ def test_verify_names_the_alarm_that_rolled_a_release_back(default_project, tmp_
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ab12Cd34"
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(1), "IN_PROGRESS", "rolling back"),
                                                 ("ACTIVE", TASK.format(2), "FAILED", "alarm")),
-                             deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-target-5xx-rate\n"])
+                             *ecs_record(deployment, "ROLLBACK_SUCCESSFUL", "orders-api-deploy-target-5xx-rate")])
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 1
     assert "::error title=Deployment rolled back by an alarm::" in result.stderr
     assert "the deployment alarm orders-api-deploy-target-5xx-rate fired" in result.stderr
     assert "docs/runbook.md#orders-api-deploy-target-5xx-rate" in result.stderr
-    assert calls(tmp_path)[1:] == [
-        "aws ecs list-service-deployments --cluster orders-api --service orders-api --query "
-        "sort_by(serviceDeployments, &createdAt)[-1].serviceDeploymentArn --output text",
-        f"aws ecs describe-service-deployments --service-deployment-arns {deployment} --query "
-        "serviceDeployments[0].[status, join(`, `, alarms.triggeredAlarmNames || `[]`)] --output text"]
+    listed, described, recorded = calls(tmp_path)[1:]
+    assert listed.startswith("aws ecs list-service-deployments --cluster orders-api --service orders-api "
+                             "--created-at after=20") and "--max-results 100 --query " in listed
+    assert described == (f"aws ecs describe-service-revisions --service-revision-arns {REVISION.format(1)} "
+                         f"{REVISION.format(2)} --query serviceRevisions[?taskDefinition=='{TASK.format(2)}']"
+                         ".serviceRevisionArn | [0] --output text")
+    assert recorded == (f"aws ecs describe-service-deployments --service-deployment-arns {deployment} --query "
+                        "serviceDeployments[0].[status, join(`, `, alarms.triggeredAlarmNames || `[]`)] --output text")
 
 
 def test_verify_reports_a_canary_ecs_rolled_back_though_it_shows_failed(default_project, tmp_path):
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ef56Gh78"
     aws_answering(tmp_path, [deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM")),
-                             deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-p99-latency\n"])
+                             *ecs_record(deployment, "ROLLBACK_SUCCESSFUL", "orders-api-deploy-p99-latency")])
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 1
     assert "::error title=Deployment rolled back by an alarm::" in result.stderr
@@ -217,9 +232,9 @@ def test_verify_reports_a_canary_ecs_rolled_back_though_it_shows_failed(default_
 def test_verify_waits_while_ecs_is_still_rolling_a_canary_back(default_project, tmp_path):
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Ij90Kl12"
     failed = deployments_answer(("PRIMARY", TASK.format(2), "FAILED", "alarm in ALARM"))
-    aws_answering(tmp_path, [failed, deployment + "\n", "ROLLBACK_REQUESTED\torders-api-deploy-p99-latency\n",
-                             failed, deployment + "\n", "ROLLBACK_IN_PROGRESS\torders-api-deploy-p99-latency\n",
-                             failed, deployment + "\n", "ROLLBACK_SUCCESSFUL\torders-api-deploy-p99-latency\n"])
+    aws_answering(tmp_path, [failed, *ecs_record(deployment, "ROLLBACK_REQUESTED", "orders-api-deploy-p99-latency"),
+                             failed, *ecs_record(deployment, "ROLLBACK_IN_PROGRESS", "orders-api-deploy-p99-latency"),
+                             failed, *ecs_record(deployment, "ROLLBACK_SUCCESSFUL", "orders-api-deploy-p99-latency")])
     result = verify(default_project, tmp_path, TASK.format(2))
     assert result.returncode == 1
     assert "::error title=Deployment rolled back by an alarm::" in result.stderr
@@ -231,7 +246,7 @@ def test_verify_waits_while_ecs_is_still_rolling_a_canary_back(default_project, 
 def ecs_records(tools: Path, rows: list[tuple], status: str) -> None:
     """describe-services answers `rows`; ECS's record of the latest service deployment says `status`."""
     deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/orders-api/orders-api/Qr78St90"
-    aws_answering(tools, [deployments_answer(*rows), deployment + "\n", f"{status}\torders-api-deploy-p99-latency\n"])
+    aws_answering(tools, [deployments_answer(*rows), *ecs_record(deployment, status, "orders-api-deploy-p99-latency")])
 
 
 def test_verify_reports_a_deployment_ecs_stopped(default_project, tmp_path):
@@ -432,6 +447,25 @@ def test_verify_names_the_deployment_alarm_that_fired(account, aws, default_proj
     assert result.returncode == 1
     assert f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
     assert "the deployment alarm orders-api-deploy-p99-latency fired" in result.stderr
+
+
+def test_verify_finds_this_releases_deployment_among_many(account, aws, default_project):
+    """After more releases than a page of ListServiceDeployments holds (20, in no documented order), the
+    alarm that rolled this release back is still read from this release's own deployment."""
+    tags = [f"release-{number}" for number in range(24)]
+    service_with_releases(aws, *tags, pushed=tuple(tags), alarm="orders-api-deploy-p99-latency")
+    ecs = aws("ecs")
+    bad = ecs.register_task_definition(family="orders-api", containerDefinitions=[{
+        "name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:release-0", "memory": 512}])[
+        "taskDefinition"]["taskDefinitionArn"]
+    ecs.describe_services(cluster="orders-api", services=["orders-api"])
+    ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=bad)
+    aws("cloudwatch").set_alarm_state(AlarmName="orders-api-deploy-p99-latency", StateValue="ALARM",
+                                      StateReason="p99 above 2 s")
+    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
+                                                    bad, "30"])
+    assert result.returncode == 1
+    assert "the deployment alarm orders-api-deploy-p99-latency fired" in result.stderr, result.stderr
 
 
 def test_verify_passes_a_good_release(account, aws, default_project):

@@ -456,6 +456,8 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         "ListServiceDeployments": lambda m, c: [m.on(c, "ecs:ListServiceDeployments", ecs_service(m, c))],
         "DescribeServiceDeployments": lambda m, c: [
             m.on(c, "ecs:DescribeServiceDeployments", arn) for arn in p(c, "serviceDeploymentArns") or []],
+        "DescribeServiceRevisions": lambda m, c: [
+            m.on(c, "ecs:DescribeServiceRevisions", arn) for arn in p(c, "serviceRevisionArns") or []],
         "DeleteService": lambda m, c: [m.on(c, "ecs:DeleteService", ecs_service(m, c))],
         "RegisterTaskDefinition": register_task_definition,
         "TagResource": lambda m, c: [Authorization("ecs:TagResource", p(c, "resourceArn"), request_tag_context(

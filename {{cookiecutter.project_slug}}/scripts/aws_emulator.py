@@ -121,7 +121,9 @@ def ecs_rollouts() -> None:
     - A FAILED deployment is rolled back to the last COMPLETED one, which becomes PRIMARY again and
       completes; with none to go back to, the failed deployment stays PRIMARY with no running tasks.
     - Each deployment is also a service deployment (ListServiceDeployments, DescribeServiceDeployments,
-      which moto lacks): SUCCESSFUL, ROLLBACK_SUCCESSFUL or STOPPED, with the alarms that triggered it.
+      which moto lacks): SUCCESSFUL, ROLLBACK_SUCCESSFUL or STOPPED, with the alarms that triggered it;
+      ListServiceDeployments filters by status and createdAt and pages (maxResults, nextToken), oldest first.
+    - Each deployment runs a service revision of its own (DescribeServiceRevisions): its task definition.
     """
     from moto.core.responses import ActionResult
     from moto.ecs.models import EC2ContainerServiceBackend
@@ -159,17 +161,35 @@ def ecs_rollouts() -> None:
         services, _ = describe_services(backend, self._get_param("cluster", "default"), [self._get_param("service")])
         found = [item for service in services for item in getattr(service, "emulator_service_deployments", [])]
         wanted = self._get_param("status") or []
-        found = [item for item in found if not wanted or item["status"] in wanted]
+        created = self._get_param("createdAt") or {}
+        found = [item for item in found if (not wanted or item["status"] in wanted)
+                 and in_window(item["createdAt"], created.get("after"), created.get("before"))]
+        # At most maxResults (default 20) a page, and a nextToken while more remain. AWS documents no order;
+        # oldest first here, so that a caller who takes the first page for the newest deployments is caught.
+        start = int(self._get_param("nextToken") or 0)
+        end = start + int(self._get_param("maxResults") or 20)
         keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt",
                 "targetServiceRevisionArn", "status", "statusReason")
-        return ActionResult({"serviceDeployments": [{key: item[key] for key in keys if key in item}
-                                                    for item in reversed(found)]})
+        answer = {"serviceDeployments": [{key: item[key] for key in keys if key in item} for item in found[start:end]]}
+        if end < len(found):
+            answer["nextToken"] = str(end)
+        return ActionResult(answer)
 
     def describe_service_deployments(self: Any) -> Any:
         wanted = self._get_param("serviceDeploymentArns") or []
         found = {item["serviceDeploymentArn"]: item for service in self.ecs_backend.services.values()
                  for item in getattr(service, "emulator_service_deployments", [])}
-        return ActionResult({"serviceDeployments": [found[arn] for arn in wanted if arn in found],
+        shown = [{**{key: value for key, value in found[arn].items() if key != "targetServiceRevisionArn"},
+                  "targetServiceRevision": {"arn": found[arn]["targetServiceRevisionArn"]}}
+                 for arn in wanted if arn in found]
+        return ActionResult({"serviceDeployments": shown,
+                             "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]})
+
+    def describe_service_revisions(self: Any) -> Any:
+        wanted = self._get_param("serviceRevisionArns") or []
+        found = {arn: item for service in self.ecs_backend.services.values()
+                 for arn, item in getattr(service, "emulator_service_revisions", {}).items()}
+        return ActionResult({"serviceRevisions": [found[arn] for arn in wanted if arn in found],
                              "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]})
 
     EC2ContainerServiceBackend.create_service = create
@@ -177,6 +197,22 @@ def ecs_rollouts() -> None:
     EC2ContainerServiceBackend.describe_services = describe
     EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
     EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
+    EC2ContainerServiceResponse.describe_service_revisions = describe_service_revisions
+
+
+def in_window(moment: Any, after: Any, before: Any) -> bool:
+    """Whether `moment` is after `after` and before `before`: datetimes (naive ones in UTC, as moto keeps
+    them), epoch seconds or ISO 8601."""
+    from datetime import datetime, timezone
+
+    def when(value: Any) -> datetime:
+        if isinstance(value, (int, float)):
+            value = datetime.fromtimestamp(value, timezone.utc)
+        elif not isinstance(value, datetime):
+            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    return (after is None or when(moment) >= when(after)) and (before is None or when(moment) <= when(before))
 
 
 def start_deployment(service: Any, task_definition: str, rollback: bool = False) -> dict:
@@ -197,12 +233,18 @@ def start_deployment(service: Any, task_definition: str, rollback: bool = False)
     }
     service.deployments.insert(0, deployment)
     service.running_count = 0
+    # Each deployment runs a service revision: its own ARN, naming the task definition (DescribeServiceRevisions).
+    revision = service.arn.replace(":service/", ":service-revision/") + f"/{mock_random.randint(0, 10**19)}"
+    service.emulator_service_revisions = {**getattr(service, "emulator_service_revisions", {}), revision: {
+        "serviceRevisionArn": revision, "serviceArn": service.arn, "clusterArn": service.cluster_arn,
+        "taskDefinition": task_definition, "launchType": service.launch_type, "createdAt": deployment["createdAt"]}}
+    deployment["emulatorRevision"] = revision
     if not rollback:
         alarms = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
         arn = service.arn.replace(":service/", ":service-deployment/") + "/" + identifier.split("/")[1]
         record = {"serviceDeploymentArn": arn, "serviceArn": service.arn, "clusterArn": service.cluster_arn,
                   "createdAt": deployment["createdAt"], "startedAt": deployment["createdAt"],
-                  "status": "IN_PROGRESS", "targetServiceRevisionArn": task_definition,
+                  "status": "IN_PROGRESS", "targetServiceRevisionArn": revision,
                   "alarms": {"alarmNames": alarms.get("alarmNames", []),
                              "status": "MONITORING" if alarms.get("enable") else "DISABLED"}}
         service.emulator_service_deployments = [*getattr(service, "emulator_service_deployments", []), record]
@@ -274,7 +316,7 @@ def finish_deployment(backend: Any, service: Any) -> None:
     service.running_count = 0
     if previous:
         record["rollback"] = {"reason": reason, "startedAt": primary["updatedAt"],
-                              "serviceRevisionArn": previous["taskDefinition"]}
+                              "serviceRevisionArn": previous["emulatorRevision"]}
         complete(service, start_deployment(service, previous["taskDefinition"], rollback=True))
         cause = f"alarm {', '.join(alarms)} in ALARM" if alarms else "deployment circuit breaker tripped"
         service.events.insert(0, {"message": f"(service {service.name}) rolling back to "

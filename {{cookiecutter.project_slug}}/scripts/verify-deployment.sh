@@ -7,7 +7,7 @@
 # can be after a stability wait returns. This polls every VERIFY_INTERVAL seconds (15) until the
 # deployment of TASK_DEFINITION_ARN is COMPLETED (exit 0), or it FAILED, was rolled back, or
 # TIMEOUT_SECONDS (1200) passed (exit 1, with an ::error annotation saying what to do). A failing `aws`
-# call is reported as such (exit 2).
+# call is reported as such (exit 2). Needs the AWS CLI and GNU date (GitHub's Ubuntu runners have both).
 #
 # With SMOKE_URL and SMOKE_PER_MINUTE (> 0), it also sends that many GET requests a minute to SMOKE_URL
 # while the rollout is in progress, so that a canary gets requests whatever the service's own traffic and a
@@ -24,6 +24,7 @@ interval=${VERIFY_INTERVAL:-15}
 smoke_url=${SMOKE_URL:-} smoke_per_minute=${SMOKE_PER_MINUTE:-0}
 smoke_sent=0 smoke_failed=0 smoke_unanswered=0
 revision=${expected##*/}
+since=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:%SZ)
 runbook="docs/runbook.md#a-deploy-failed"
 
 error() {
@@ -43,14 +44,25 @@ deployments() {
   printf '%s\n' "$output"
 }
 
-# How ECS itself records the service's latest deployment: its status (SUCCESSFUL, ROLLBACK_SUCCESSFUL,
-# ...) and the deployment alarms that fired during it, comma-separated, tab-separated; nothing when ECS
-# cannot say (an account or CLI without the service deployments API).
+# How ECS itself records this release's deployment: its status (SUCCESSFUL, ROLLBACK_SUCCESSFUL, ...) and
+# the deployment alarms that fired during it, comma-separated, tab-separated; nothing when ECS cannot say
+# (an account or CLI without the service deployments API). The deployment is found exactly: among the
+# service's deployments created since an hour before the wait began (ListServiceDeployments returns them
+# in no documented order, at most 100 here: releases run one at a time, so far fewer fall in that window),
+# the newest whose service revision runs TASK_DEFINITION_ARN.
 outcome() {
-  local arn answer
-  # shellcheck disable=SC2016 # the backticks are JMESPath literals, not command substitution
-  arn=$(aws ecs list-service-deployments --cluster "$cluster" --service "$service" \
-    --query 'sort_by(serviceDeployments, &createdAt)[-1].serviceDeploymentArn' --output text 2>/dev/null) || return 0
+  local listed revisions revision arn answer
+  listed=$(aws ecs list-service-deployments --cluster "$cluster" --service "$service" --created-at "after=$since" \
+    --max-results 100 --query 'serviceDeployments[].[createdAt, serviceDeploymentArn, targetServiceRevisionArn]' \
+    --output text 2>/dev/null) || return 0
+  revision=None
+  # DescribeServiceRevisions takes at most 20 ARNs a call.
+  while read -r -a revisions && [ "$revision" = None ]; do
+    revision=$(aws ecs describe-service-revisions --service-revision-arns "${revisions[@]}" \
+      --query "serviceRevisions[?taskDefinition=='$expected'].serviceRevisionArn | [0]" --output text \
+      2>/dev/null) || return 0
+  done < <(awk -F'\t' 'NF == 3 {print $3}' <<<"$listed" | sort -u | xargs -r -n 20)
+  arn=$(awk -F'\t' -v revision="$revision" '$3 == revision' <<<"$listed" | sort -r | head -n 1 | cut -f2)
   [[ $arn =~ ^arn:aws[a-z-]*:ecs:[^[:space:]]+:service-deployment/[^[:space:]]+$ ]] || return 0
   # shellcheck disable=SC2016
   answer=$(aws ecs describe-service-deployments --service-deployment-arns "$arn" \

@@ -43,6 +43,7 @@ locals {
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
   alarm_topic     = "${local.arn}:sns:${local.at}:${local.name}-alarms"
   ecs_deployments = "${local.arn}:ecs:${local.at}:service-deployment/${local.name}/${local.name}/*"
+  ecs_revisions   = "${local.arn}:ecs:${local.at}:service-revision/${local.name}/${local.name}/*"
   # The AWS managed policy ECS's load balancing role carries in canary services (service_roles.tf).
   ecs_load_balancing_policy = "${local.arn}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
   db_subnet_group           = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
@@ -98,8 +99,8 @@ data "aws_iam_policy_document" "stack_read" {
 
   statement {
     sid       = "ReadTheClusterAndService"
-    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments"]
-    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family, local.ecs_deployments]
+    actions   = ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions"]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family, local.ecs_deployments, local.ecs_revisions]
   }
 
   statement {
