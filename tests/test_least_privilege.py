@@ -41,8 +41,9 @@ MUTATIONS = [
        'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
      "pass the task role to lambda.amazonaws.com"),
     ("writing role policies without requiring the boundary", "permissions.tf",
-     [('variable = "iam:PermissionsBoundary"\n      values   = [local.service_boundary]',
-       'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     [('test     = "ArnEquals" # the key\'s type is ARN (Service Authorization Reference)\n'
+       '      variable = "iam:PermissionsBoundary"\n      values   = [local.service_boundary]',
+       'test     = "StringEquals"\n      variable = "aws:RequestedRegion"\n      values   = [local.region]')],
      "write the permissions of a task role without the boundary"),
     ("the service roles statement widened to every role", "permissions.tf",
      [('sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
