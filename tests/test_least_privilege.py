@@ -23,19 +23,15 @@ pytestmark = pytest.mark.slow
 NEIGHBOUR = {"project_name": "Billing Ledger"}
 
 # (what is put back, file under terraform/bootstrap, [(text, replacement)], the probe that must then be wrong)
-MANAGE_LOG_KEY_STACK = ('variable = "aws:ResourceTag/Stack"\n      values   = [local.service_stack_tag]\n    }\n  }\n\n'
-                        '  statement {\n    sid       = "NameTheLogKey"')
+# Takes the explicit deny of policies on unbounded roles out of the way, so that a widened allow shows.
+WITHOUT_THE_DENY = ('actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n    resources = ["*"]',
+                    'actions   = ["iam:ListRoleTags"]\n    resources = ["*"]')
 MUTATIONS = [
-    ("the log key statements without the Stack tag", "permissions.tf",
-     [(MANAGE_LOG_KEY_STACK, MANAGE_LOG_KEY_STACK.replace('"aws:ResourceTag/Stack"', '"aws:ResourceTag/Environment"')
-       .replace("[local.service_stack_tag]", '["production"]'))],
-     "administer the key of its own state"),
-    ("the log key statements without the Project tag", "permissions.tf",
-     [('variable = "aws:ResourceTag/Project"\n      values   = [local.name]\n    }\n\n    condition {\n'
-       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Stack"',
-       'variable = "aws:ResourceTag/Environment"\n      values   = ["production"]\n    }\n\n    condition {\n'
-       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Stack"')],
-     "administer another project's log key"),
+    ("key administration granted on the region's keys again", "permissions.tf",
+     [('actions   = ["kms:DescribeKey"]\n    resources = [aws_kms_key.logs.arn]',
+       'actions   = ["kms:DescribeKey", "kms:TagResource", "kms:PutKeyPolicy"]\n'
+       '    resources = ["${local.arn}:kms:${local.at}:key/*"]')],
+     "tag an untagged key of the region as its own"),
     ("passing the task roles without iam:PassedToService", "permissions.tf",
      [('variable = "iam:PassedToService"\n      values   = ["ecs-tasks.amazonaws.com"]',
        'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
@@ -43,7 +39,8 @@ MUTATIONS = [
     ("writing role policies without requiring the boundary", "permissions.tf",
      [('test     = "ArnEquals" # the key\'s type is ARN (Service Authorization Reference)\n'
        '      variable = "iam:PermissionsBoundary"\n      values   = [local.service_boundary]',
-       'test     = "StringEquals"\n      variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+       'test     = "StringEquals"\n      variable = "aws:RequestedRegion"\n      values   = [local.region]'),
+      WITHOUT_THE_DENY],
      "write the permissions of a task role without the boundary"),
     ("the service roles statement widened to every role", "permissions.tf",
      [('sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
@@ -53,14 +50,14 @@ MUTATIONS = [
        '      values   = [local.service_boundary]',
        'sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
        '    resources = ["*"]\n\n    condition {\n      test     = "StringLike"\n'
-       '      variable = "iam:PermissionsBoundary"\n      values   = ["*"]')],
+       '      variable = "iam:PermissionsBoundary"\n      values   = ["*"]'), WITHOUT_THE_DENY],
      "write a policy into another project's task role"),
     ("listing any bucket", "permissions.tf",
      [('actions   = ["s3:ListBucket"]\n    resources = [local.state_bucket]',
        'actions   = ["s3:ListBucket"]\n    resources = ["*"]')],
      "list another project's state bucket"),
     ("re-trusting the service roles", "permissions.tf",
-     [('"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy",', '"iam:CreateRole", "iam:DeleteRole",'),
+     [('"iam:UpdateRole", "iam:UpdateAssumeRolePolicy",', '"iam:UpdateRole",'),
       ('actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]',
        'actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"]')],
      "let another principal assume the task role"),
@@ -88,7 +85,7 @@ def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, dire
     outputs = Pipeline(project, account, terraform, answers, directory / "pipeline").bootstrap()
     return Project(answers["project_slug"], account_id(outputs), answers["aws_region"], outputs["state_bucket"],
                    f"{answers['project_slug']}/production/terraform.tfstate", outputs["state_kms_key_arn"],
-                   outputs["deploy_role_arn"], outputs["plan_role_arn"])
+                   outputs["deploy_role_arn"], outputs["plan_role_arn"], outputs["logs_kms_key_arn"])
 
 
 def account_id(outputs: dict) -> str:

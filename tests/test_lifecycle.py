@@ -155,7 +155,8 @@ NEIGHBOURS: dict[int, Project] = {}
 def project_of(answers, outputs: dict) -> Project:
     return Project(answers["project_slug"], ACCOUNT_ID, answers["aws_region"], outputs["state_bucket"],
                    f"{answers['project_slug']}/{answers.get('_environment', 'production')}/terraform.tfstate",
-                   outputs["state_kms_key_arn"], outputs["deploy_role_arn"], outputs["plan_role_arn"])
+                   outputs["state_kms_key_arn"], outputs["deploy_role_arn"], outputs["plan_role_arn"],
+                   outputs["logs_kms_key_arn"])
 
 
 @pytest.fixture
@@ -203,7 +204,8 @@ class TestLifecycle:
         assert len(actions) >= 45, sorted(actions)
         # Data sources that depend on resources not yet created are read during the apply.
         assert {tuple(action) for action in actions.values()} == {("create",), ("read",)}
-        for address in ("aws_ecs_service.app", "aws_lb.this", "aws_appautoscaling_policy.cpu", "aws_kms_key.logs"):
+        for address in ("aws_ecs_service.app", "aws_lb.this", "aws_appautoscaling_policy.cpu",
+                        "aws_cloudwatch_log_group.app"):
             assert address in actions
 
     def test_the_first_release_starts_the_service_on_its_own_image(self, lifecycle, emulated_account):
@@ -328,7 +330,9 @@ class TestLifecycle:
         lifecycle.require("the teardown")
         answers = lifecycle.pipeline.answers
         left = {kind: names for kind, names in lifecycle.left_after_teardown.items() if names}
-        state_key = lifecycle.bootstrap_outputs["state_kms_key_arn"].rsplit("/", 1)[-1]
+        # The state key and the logs key are the bootstrap's (kms.tf, logs_key.tf).
+        keys = [lifecycle.bootstrap_outputs[name].rsplit("/", 1)[-1]
+                for name in ("state_kms_key_arn", "logs_kms_key_arn")]
         roles = {answers[key].rsplit("/", 1)[-1] for key in ("aws_oidc_role_arn", "aws_plan_role_arn")}
         # The service's roles are the bootstrap's too (service_roles.tf).
         roles |= {f"{answers['project_slug']}-{kind}" for kind in ("execution", "task", "flow-logs")
@@ -341,7 +345,7 @@ class TestLifecycle:
                                    + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
-            "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(state_key)],
+            "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(tuple(keys))],
             "ecr repositories": [answers["project_slug"]],  # the bootstrap's, with the released images
         }
         if answers["state_locking"] == "dynamodb":

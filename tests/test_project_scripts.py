@@ -360,10 +360,13 @@ def test_stack_outputs_name_a_missing_output(default_project, tmp_path):
     ("Error: creating ECS Service: AccessDeniedException", "terraform apply failed"),
 ])
 def test_apply_says_what_to_do_when_it_fails(default_project, tmp_path, output, message):
-    stand_in(tmp_path, "terraform", f"printf '%s\\n' '{output}'; exit 1")
-    result = run_script(default_project, ["scripts/terraform-apply.sh", "terraform"], tmp_path)
+    stand_in(tmp_path / "tools", "terraform", f"printf '%s\\n' '{output}'; exit 1")
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "tfplan").write_text("saved")
+    result = run_script(default_project, ["scripts/terraform-apply.sh", str(stack)], tmp_path / "tools")
     assert result.returncode == 1 and message in result.stderr
-    assert calls(tmp_path) == ["terraform -chdir=terraform apply -input=false -auto-approve tfplan"]
+    assert calls(tmp_path / "tools") == [f"terraform -chdir={stack} apply -input=false -auto-approve tfplan"]
 
 
 # --- the release scripts against the emulated account (the real AWS CLI, moto's ECS and ECR) ---------------
@@ -531,7 +534,7 @@ def test_a_release_never_takes_production_back(account, aws, default_project, tm
     assert result.returncode == (0 if allowed else 1), result.stdout + result.stderr
     if not allowed:
         assert "::error title=Release older than production::" in result.stderr
-        assert "Nothing was changed" in result.stderr or "not in this checkout's history" in result.stderr
+        assert "Nothing was changed" in result.stderr
 
 
 def test_the_first_release_may_run_any_commit(account, aws, default_project, tmp_path):
@@ -544,7 +547,15 @@ def test_a_commit_production_runs_but_history_lost_is_refused(account, aws, defa
     shas = history(tmp_path / "repository")
     service_with_releases(aws, "0" * 40, pushed=("0" * 40,))
     result = release_order(account, default_project, tmp_path / "repository", shas["third"])
-    assert result.returncode == 1 and "not in this checkout's history" in result.stderr
+    assert result.returncode == 2 and "::error title=Production's commit is not in the history::" in result.stderr
+
+
+def test_a_service_this_pipeline_did_not_deploy_is_refused(account, aws, default_project, tmp_path):
+    """Neither APP_IMAGE_TAG nor the image's tag is a commit: the order cannot be told, so nothing goes."""
+    shas = history(tmp_path / "repository")
+    service_with_releases(aws, "hand-built", pushed=("hand-built",))
+    result = release_order(account, default_project, tmp_path / "repository", shas["third"])
+    assert result.returncode == 2 and "::error title=Release order unknown::" in result.stderr
 
 
 @pytest.mark.parametrize("declared, machine, platform", [
@@ -599,3 +610,27 @@ def test_an_expired_plan_is_planned_again_and_applied_only_as_reviewed(default_p
     if reviewed == "other":
         assert "::error title=The plan changed since it was reviewed::" in result.stderr
         assert SHOWN_PLAN.strip() in (tmp_path / "sum").read_text()
+
+
+def test_bootstrap_adopt_imports_what_exists_and_is_not_the_bootstraps_yet(default_project, tmp_path):
+    """The execution role exists and is adopted; the task role is the bootstrap's already; the flow log role
+    does not exist (make bootstrap creates it); the logs key and its alias exist and are adopted."""
+    stand_in(tmp_path, "terraform", '[ "$2" = state ] && echo \'aws_iam_role.service["task"]\'; exit 0')
+    stand_in(tmp_path, "aws", '''case "$*" in
+  *"get-role --role-name orders-api-execution"*) echo orders-api-execution ;;
+  *"get-role --role-name orders-api-task"*) echo orders-api-task ;;
+  *get-role*) echo "An error occurred (NoSuchEntity)" >&2; exit 254 ;;
+  *describe-key*) echo 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9 ;;
+esac''')
+    result = run_script(default_project, ["scripts/bootstrap-adopt.sh", "-var=github_owner_id=1"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    imports = [line for line in calls(tmp_path) if line.startswith("terraform -chdir=terraform/bootstrap import")]
+    assert imports == [
+        'terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 '
+        'aws_iam_role.service["execution"] orders-api-execution',
+        "terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 aws_kms_key.logs "
+        "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+        "terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 aws_kms_alias.logs "
+        "alias/orders-api-logs"]
+    assert 'aws_iam_role.service["task"] is the bootstrap\'s already' in result.stdout
+    assert 'aws_iam_role.service["flow-logs"] does not exist in the account' in result.stdout

@@ -41,6 +41,7 @@ class Project:
     state_kms_key: str
     deploy_role: str
     plan_role: str
+    logs_kms_key: str
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
         return f"arn:aws:{service}:{self.region if region is None else region}:{self.account}:{resource}"
@@ -109,7 +110,7 @@ class Judgement:
 
 
 def key_tags(project: Project, stack: str) -> dict:
-    """The tags both stacks give their keys (their providers' default tags and the service stack's logs.tf)."""
+    """The tags a key gets from its stack's provider (default tags); both keys of a project are the bootstrap's."""
     return {"aws:ResourceTag/Project": project.name, "aws:ResourceTag/Stack": stack,
             "aws:ResourceTag/Environment": "production", "aws:ResourceTag/ManagedBy": "terraform"}
 
@@ -197,7 +198,6 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
                     bucket_policies: dict[str, dict]) -> list[Probe]:
     """This project's bootstrap resources and everything of another project in the same account."""
     own_policy, other_policy = key_policies.get(own.state_kms_key), key_policies.get(other.state_kms_key)
-    other_log_key = other.arn("kms", "key/00000000-0000-4000-8000-0000000009a1")
     own_bucket, other_bucket = bucket_policies.get(own.state_bucket), bucket_policies.get(other.state_bucket)
     via_s3 = {"kms:ViaService": f"s3.{own.region}.amazonaws.com"}
     probes = [
@@ -233,15 +233,25 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
             Probe(role, "read a Secrets Manager secret", "secretsmanager:GetSecretValue",
                   own.arn("secretsmanager", f"secret:{own.name}-AbCdEf")),
         ]
+        probes += [
+            Probe(role, "tag an untagged key of the region as its own", "kms:TagResource",
+                  own.arn("kms", "key/00000000-0000-4000-8000-00000000f00d"),
+                  context={"aws:RequestTag/Project": own.name, "aws:RequestTag/Stack": "service",
+                           "aws:TagKeys": ["Project", "Stack"]}),
+            Probe(role, "create a key", "kms:CreateKey", "*",
+                  context={"aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}),
+        ]
         for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:TagResource",
                        "kms:UntagResource", "kms:CreateGrant"):
             probes += [
+                Probe(role, "administer the key of its own logs", action, own.logs_kms_key,
+                      context=key_tags(own, "bootstrap"), resource_policy=key_policies.get(own.logs_kms_key)),
                 Probe(role, "administer the key of its own state", action, own.state_kms_key,
                       context=key_tags(own, "bootstrap"), resource_policy=own_policy),
                 Probe(role, "administer another project's state key", action, other.state_kms_key,
                       context=key_tags(other, "bootstrap"), resource_policy=other_policy),
-                Probe(role, "administer another project's log key", action, other_log_key,
-                      context=key_tags(other, "service"), resource_policy=other_policy),
+                Probe(role, "administer another project's log key", action, other.logs_kms_key,
+                      context=key_tags(other, "bootstrap"), resource_policy=key_policies.get(other.logs_kms_key)),
             ]
         for action in ("ecr:DeleteRepository", "ecr:SetRepositoryPolicy", "ecr:PutLifecyclePolicy",
                        "ecr:BatchDeleteImage", "ecr:PutImageTagMutability"):
@@ -302,8 +312,8 @@ def read_applied(client: Callable[[str], object], own: Project, other: Project, 
     boundary = iam.get_policy_version(PolicyArn=own.boundary, VersionId=version)["PolicyVersion"]["Document"]
     return Applied(
         boundaries, document(boundary),
-        {project.state_kms_key: document(kms.get_key_policy(KeyId=project.state_kms_key, PolicyName="default")[
-            "Policy"]) for project in (own, other)},
+        {key: document(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+         for project in (own, other) for key in (project.state_kms_key, project.logs_kms_key)},
         {project.state_bucket: document(s3.get_bucket_policy(Bucket=project.state_bucket)["Policy"])
          for project in (own, other)})
 

@@ -12,7 +12,7 @@ locals {
   # rolls out, smoke_requests_per_minute), so one that fails them all trips the alarm.
   rate_minimum_errors = 2
   runbook             = "https://github.com/${var.repository}/blob/main/docs/runbook.md"
-  # Built from names, not from the resources: the topic is encrypted with the key whose policy names both.
+  # Built from names, not from the resources: the bootstrap's key policy (logs_key.tf) names the topic too.
   alarm_topic_name = "${local.name}-alarms"
   alarm_topic_arn  = "arn:${local.partition}:sns:${var.aws_region}:${local.account_id}:${local.alarm_topic_name}"
   alarm_arns_like  = "arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name}-*"
@@ -99,7 +99,7 @@ locals {
 
 resource "aws_sns_topic" "alarms" {
   name              = local.alarm_topic_name
-  kms_master_key_id = aws_kms_key.logs.arn
+  kms_master_key_id = data.aws_kms_alias.logs.target_key_arn
 }
 
 resource "aws_sns_topic_policy" "alarms" {

@@ -1,85 +1,34 @@
 resource "aws_cloudwatch_log_group" "app" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  kms_key_id        = data.aws_kms_alias.logs.target_key_arn
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/vpc/${local.name}/flow-logs"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  kms_key_id        = data.aws_kms_alias.logs.target_key_arn
 }
 
-resource "aws_kms_key" "logs" {
-  description             = "Encrypts the CloudWatch logs and alarm notifications of ${local.name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.logs_key.json
-
-  # The deploy role may manage only keys tagged so (terraform/bootstrap/permissions.tf); the bootstrap's
-  # state key is tagged Stack = bootstrap.
-  tags = { Stack = "service" }
+# The key of the logs and of the alarm topic belongs to the bootstrap (terraform/bootstrap/logs_key.tf): the
+# pipeline may use it, never administer it. Projects rendered before it moved forget it here without
+# deleting it; the bootstrap adopts it (docs/updating.md).
+data "aws_kms_alias" "logs" {
+  name = "alias/${local.name}-logs"
 }
 
-resource "aws_kms_alias" "logs" {
-  name          = "alias/${local.name}-logs"
-  target_key_id = aws_kms_key.logs.key_id
-}
+removed {
+  from = aws_kms_key.logs
 
-data "aws_iam_policy_document" "logs_key" {
-  #checkov:skip=CKV_AWS_109:A key policy's "*" resource is the key itself; the account root keeps administration as AWS recommends.
-  #checkov:skip=CKV_AWS_111:Same: write access is to this key only.
-  #checkov:skip=CKV_AWS_356:Same: in a key policy "*" means this key.
-  statement {
-    sid       = "AccountAdministersTheKey"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
+  lifecycle {
+    destroy = false
   }
+}
 
-  statement {
-    sid       = "CloudWatchLogsEncryptsTheseLogGroups"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
+removed {
+  from = aws_kms_alias.logs
 
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.aws_region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values = [
-        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.log_group_name}",
-        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/vpc/${local.name}/flow-logs",
-      ]
-    }
-  }
-
-  # The alarm topic (alarms.tf) is encrypted with this key: CloudWatch must encrypt what it publishes, to
-  # this topic only (SNS names the topic in the encryption context). Which alarms may publish is decided by
-  # the topic policy, with the aws:SourceArn and aws:SourceAccount conditions CloudWatch documents there; AWS
-  # does not document those keys in the KMS request made on CloudWatch's behalf, and a condition on a key the
-  # request lacks would stop every notification without an error anywhere but the alarm's history.
-  statement {
-    sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:aws:sns:topicArn"
-      values   = [local.alarm_topic_arn]
-    }
+  lifecycle {
+    destroy = false
   }
 }

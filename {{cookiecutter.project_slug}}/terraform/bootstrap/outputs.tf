@@ -18,6 +18,11 @@ output "state_kms_key_arn" {
   value       = aws_kms_key.state.arn
 }
 
+output "logs_kms_key_arn" {
+  description = "KMS key of the service's log groups and alarm topic (the service stack finds it by its alias)."
+  value       = aws_kms_key.logs.arn
+}
+
 output "oidc_provider_arn" {
   description = "GitHub OIDC identity provider of the account."
   value       = local.oidc_provider_arn

@@ -48,7 +48,6 @@ locals {
   ecs_load_balancing_policy = "${local.arn}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
   db_subnet_group           = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
   service_boundary          = "${local.arn}:iam::${local.account_id}:policy/${local.name}-service-boundary"
-  service_stack_tag         = "service" # the Stack tag of the service stack's KMS keys (its logs.tf)
 }
 
 # Pull-request plans read the state but never write it (they run with -lock=false).
@@ -137,16 +136,11 @@ data "aws_iam_policy_document" "stack_read" {
     resources = values(local.stack_roles)
   }
 
+  # The service stack finds the logs' key by its alias (data "aws_kms_alias"); it reads nothing else of it.
   statement {
-    sid       = "ReadTheLogKey"
-    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-    resources = ["${local.arn}:kms:${local.at}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
-    }
+    sid       = "FindTheLogKey"
+    actions   = ["kms:DescribeKey"]
+    resources = [aws_kms_key.logs.arn]
   }
 
   statement {
@@ -275,18 +269,38 @@ data "aws_iam_policy_document" "deploy_compute" {
     }
   }
 
-  # Nothing in the deploy role's other statements allows these; the explicit deny keeps it so when a
-  # statement is widened by mistake: no role of the account gets a new trust policy, loses or changes its
-  # boundary, or is created, and no managed policy gets a new version.
+  # Nothing in the deploy role's other statements allows these; the explicit denies keep it so when a
+  # statement is widened by mistake: no role of the account gets a new trust policy, a policy attached, or
+  # loses or changes its boundary, no role is created, no policy or version is made or deleted, and no
+  # user, access key or identity provider is made or changed.
   statement {
     sid    = "NeverWidenTrustOrBoundaries"
     effect = "Deny"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
-      "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:CreateUser",
-      "iam:CreateAccessKey", "iam:CreateOpenIDConnectProvider",
+      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
+      "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+      "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
+      "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:CreateUser", "iam:CreateAccessKey",
+      "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:PutUserPolicy", "iam:AttachUserPolicy",
+      "iam:AddUserToGroup", "iam:CreateOpenIDConnectProvider", "iam:AddClientIDToOpenIDConnectProvider",
+      "iam:UpdateOpenIDConnectProviderThumbprint",
     ]
     resources = ["*"]
+  }
+
+  # A role without this boundary (the deploy role itself, another project's) never gets a policy written.
+  # A request without the key counts as not equal, so a role with no boundary at all is covered too.
+  statement {
+    sid       = "OnlyBoundedRolesGetPolicies"
+    effect    = "Deny"
+    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.service_boundary]
+    }
   }
 
   statement {
@@ -324,7 +338,8 @@ data "aws_iam_policy_document" "deploy_compute" {
   }
 }
 
-# Deploy role: The state it writes, the log groups, the logs KMS key and the database subnet group.
+# Deploy role: The state it writes, the log groups and the database subnet group. The logs' KMS key is this
+# bootstrap's (logs_key.tf): the pipeline uses it through CloudWatch Logs and SNS and never administers it.
 data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   statement {
     sid       = "WriteThisStackState"
@@ -353,84 +368,6 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
       "logs:TagLogGroup", "logs:UntagLogGroup",
     ]
     resources = local.log_groups
-  }
-
-  # The service stack's keys carry Stack = service (its logs.tf); this bootstrap's state key carries
-  # Stack = bootstrap. Both carry Project, so Project alone would let the pipeline re-tag, re-policy or
-  # delete the key of its own state.
-  statement {
-    sid       = "CreateTheLogKey"
-    actions   = ["kms:CreateKey"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [local.name]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Stack"
-      values   = [local.service_stack_tag]
-    }
-  }
-
-  statement {
-    sid       = "TagTheLogKeyAsItIsCreated"
-    actions   = ["kms:TagResource"]
-    resources = ["${local.arn}:kms:${local.at}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [local.name]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Stack"
-      values   = [local.service_stack_tag]
-    }
-
-    condition {
-      test     = "StringEqualsIfExists"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
-    }
-
-    condition {
-      test     = "StringEqualsIfExists"
-      variable = "aws:ResourceTag/Stack"
-      values   = [local.service_stack_tag]
-    }
-  }
-
-  statement {
-    sid = "ManageTheLogKey"
-    actions = [
-      "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:TagResource", "kms:UntagResource",
-      "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias",
-    ]
-    resources = ["${local.arn}:kms:${local.at}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Stack"
-      values   = [local.service_stack_tag]
-    }
-  }
-
-  statement {
-    sid       = "NameTheLogKey"
-    actions   = ["kms:CreateAlias", "kms:DeleteAlias"]
-    resources = ["${local.arn}:kms:${local.at}:alias/${local.name}-logs"]
   }
 
   statement {

@@ -47,17 +47,12 @@ run "deployment_alarms_roll_back_the_release" {
   }
 
   assert {
-    condition     = jsonencode({ for condition in one([for statement in data.aws_iam_policy_document.logs_key.statement : statement if statement.sid == "CloudWatchAlarmsPublishToTheEncryptedTopic"]).condition : condition.variable => [condition.test, condition.values] }) == jsonencode({ "kms:EncryptionContext:aws:sns:topicArn" = ["StringEquals", ["arn:aws:sns:us-east-1:123456789012:svc-test-alarms"]] })
-    error_message = "CloudWatch may use the key for the alarm topic only (confused deputy)."
-  }
-
-  assert {
     condition     = jsonencode({ for condition in one([for statement in data.aws_iam_policy_document.alarm_topic.statement : statement if statement.sid == "TheseAlarmsPublish"]).condition : condition.variable => [condition.test, condition.values] }) == jsonencode({ "aws:SourceAccount" = ["StringEquals", ["123456789012"]], "aws:SourceArn" = ["ArnLike", ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:svc-test-*"]] })
     error_message = "Only this account's alarms of this project may publish to the alarm topic (confused deputy)."
   }
 
   assert {
-    condition     = aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.logs.arn
+    condition     = aws_sns_topic.alarms.kms_master_key_id == data.aws_kms_alias.logs.target_key_arn
     error_message = "The alarm topic must be encrypted with the project's key (whose policy lets CloudWatch publish)."
   }
 }

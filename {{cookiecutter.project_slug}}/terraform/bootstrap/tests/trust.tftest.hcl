@@ -195,3 +195,17 @@ run "the_image_repository_keeps_initial_and_the_rollback_window" {
     error_message = "The lifecycle policy must keep releases_kept releases."
   }
 }
+
+run "the_logs_key_serves_this_projects_log_groups_and_alarm_topic_only" {
+  command = plan
+
+  assert {
+    condition     = jsonencode({ for condition in one([for statement in data.aws_iam_policy_document.logs_key.statement : statement if statement.sid == "CloudWatchAlarmsPublishToTheEncryptedTopic"]).condition : condition.variable => [condition.test, condition.values] }) == jsonencode({ "kms:EncryptionContext:aws:sns:topicArn" = ["StringEquals", ["arn:aws:sns:us-east-1:123456789012:svc-test-alarms"]] })
+    error_message = "CloudWatch may use the key for this project's alarm topic only (confused deputy)."
+  }
+
+  assert {
+    condition     = jsonencode([for condition in one([for statement in data.aws_iam_policy_document.logs_key.statement : statement if statement.sid == "CloudWatchLogsEncryptsTheseLogGroups"]).condition : condition.values]) == jsonencode([["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/svc-test", "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/svc-test/flow-logs"]])
+    error_message = "CloudWatch Logs may use the key for this project's two log groups only."
+  }
+}

@@ -39,8 +39,8 @@ run "the_stack_applies" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.app.kms_key_id == aws_kms_key.logs.arn
-    error_message = "The service's logs must be encrypted with the stack's key."
+    condition     = aws_cloudwatch_log_group.app.kms_key_id == data.aws_kms_alias.logs.target_key_arn && aws_sns_topic.alarms.kms_master_key_id == data.aws_kms_alias.logs.target_key_arn
+    error_message = "The service's logs and alarm topic must be encrypted with the bootstrap's logs key."
   }
 
   assert {

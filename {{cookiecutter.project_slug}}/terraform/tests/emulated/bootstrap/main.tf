@@ -1,5 +1,5 @@
 # Test helper of tests/emulated: what the service stack reads from the bootstrap stack (its image
-# repository and the service's roles) and from the account (the hosted zone of domain_name, when there is one), created in the
+# repository, the service's roles and the logs key) and from the account (the hosted zone of domain_name, when there is one), created in the
 # emulated account before the stack is applied.
 terraform {
   required_providers {
@@ -39,6 +39,39 @@ resource "aws_iam_role" "service" {
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }]
   })
+}
+
+# A stand-in for the bootstrap's logs key (terraform/bootstrap/logs_key.tf), under the alias the stack reads:
+# CloudWatch Logs may use it for the stack's two log groups, as the bootstrap's key policy says.
+data "aws_caller_identity" "current" {}
+
+resource "aws_kms_key" "logs" {
+  description             = "Stand-in for the bootstrap's logs key"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministersTheKey", Effect = "Allow", Action = "kms:*", Resource = "*"
+        Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      },
+      {
+        Sid       = "CloudWatchLogsEncryptsTheseLogGroups", Effect = "Allow", Resource = "*"
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Principal = { Service = "logs.${var.aws_region}.amazonaws.com" }
+        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = [
+          "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/ecs/${var.project}",
+          "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/vpc/${var.project}/flow-logs",
+        ] } }
+      },
+    ]
+  })
+}
+
+resource "aws_kms_alias" "logs" {
+  name          = "alias/${var.project}-logs"
+  target_key_id = aws_kms_key.logs.key_id
 }
 
 variable "hosted_zone" {
