@@ -49,7 +49,7 @@ MUTATIONS = [
        '      variable = "iam:PermissionsBoundary"\n'
        '      values   = [local.service_boundary]',
        'sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
-       '    resources = ["*"]\n\n    condition {\n      test     = "StringLike"\n'
+       '    resources = ["*"]\n\n    condition {\n      test     = "ArnLike"\n'
        '      variable = "iam:PermissionsBoundary"\n      values   = ["*"]'), WITHOUT_THE_DENY],
      "write a policy into another project's task role"),
     ("listing any bucket", "permissions.tf",

@@ -109,6 +109,13 @@ class Judgement:
                 f"was {self.decision.decision}{errors}")
 
 
+def default_key_policy(project: Project) -> dict:
+    """KMS's default key policy: the account's IAM policies decide (KMS Developer Guide, "Default key policy")."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+        "Principal": {"AWS": f"arn:aws:iam::{project.account}:root"}}]}
+
+
 def key_tags(project: Project, stack: str) -> dict:
     """The tags a key gets from its stack's provider (default tags); both keys of a project are the bootstrap's."""
     return {"aws:ResourceTag/Project": project.name, "aws:ResourceTag/Stack": stack,
@@ -181,14 +188,19 @@ def task_role_probes(own: Project, other: Project) -> list[Probe]:
         Probe("task", "read its own secrets", "ssm:GetParameters", own.parameter, True),
         Probe("task", "push an image", "ecr:PutImage", own.repository),
         Probe("task", "read the state", "s3:GetObject", own.state_object),
-        Probe("task", "decrypt the state", "kms:Decrypt", own.state_kms_key),
+        Probe("task", "decrypt the state", "kms:Decrypt", own.state_kms_key,
+              resource_policy=default_key_policy(own)),
         Probe("task", "create a user", "iam:CreateUser", f"arn:aws:iam::{own.account}:user/{own.name}"),
         Probe("task", "write a policy into the deploy role", "iam:PutRolePolicy", own.deploy_role),
         Probe("task", "change the service", "ecs:UpdateService", own.service),
         Probe("task", "read another project's secrets", "ssm:GetParameters", other.parameter),
         Probe("task", "decrypt another project's secrets through SSM", "kms:Decrypt", other.state_kms_key,
               context={"kms:ViaService": f"ssm.{own.region}.amazonaws.com",
-                       "kms:EncryptionContext:PARAMETER_ARN": other.parameter}),
+                       "kms:EncryptionContext:PARAMETER_ARN": other.parameter},
+              resource_policy=default_key_policy(other)),
+        Probe("task", "decrypt its own secrets through SSM", "kms:Decrypt", own.arn("kms", "key/ssm-secrets"), True,
+              {"kms:ViaService": f"ssm.{own.region}.amazonaws.com",
+               "kms:EncryptionContext:PARAMETER_ARN": own.parameter}, resource_policy=default_key_policy(own)),
         Probe("task", "pull another project's image", "ecr:BatchGetImage", other.repository),
         Probe("task", "write another project's logs", "logs:PutLogEvents", f"{other.log_group}:log-stream:x"),
     ]
@@ -237,7 +249,7 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
             Probe(role, "tag an untagged key of the region as its own", "kms:TagResource",
                   own.arn("kms", "key/00000000-0000-4000-8000-00000000f00d"),
                   context={"aws:RequestTag/Project": own.name, "aws:RequestTag/Stack": "service",
-                           "aws:TagKeys": ["Project", "Stack"]}),
+                           "aws:TagKeys": ["Project", "Stack"]}, resource_policy=default_key_policy(own)),
             Probe(role, "create a key", "kms:CreateKey", "*",
                   context={"aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}),
         ]
@@ -330,6 +342,9 @@ def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]
     roles = {"deploy": own.deploy_role, "plan": own.plan_role, "task": own.role("task")}
     requests = []
     for probe in probes:
+        if probe.action.startswith("kms:") and ":key/" in probe.resource and probe.resource_policy is None:
+            raise ValueError(f"probe {probe.what!r} names a KMS key without its key policy: KMS refuses whatever "
+                             "its key policy does not allow, so the probe would be refused whatever the role may do")
         role = roles[probe.role]
         identity = {"escalated *:*": EVERYTHING} if probe.role == "task" else policies[probe.role]
         context = {"aws:RequestedRegion": own.region, "aws:SecureTransport": "true", "aws:PrincipalArn": role,
