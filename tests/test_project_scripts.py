@@ -434,19 +434,24 @@ def test_verify_sees_a_bad_release_rolled_back(account, aws, default_project):
     assert result.returncode == 1 and f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
 
 
-def test_verify_names_the_deployment_alarm_that_fired(account, aws, default_project):
-    """ECS (as the emulator models it) rolls back a release during which a deployment alarm fired."""
-    (good,) = service_with_releases(aws, "good", pushed=("good", "bad"), alarm="orders-api-deploy-p99-latency")
+def release_during_which_an_alarm_fires(account, aws, project: Path,
+                                        tag: str) -> tuple[str, subprocess.CompletedProcess]:
+    """A new revision of image `tag` rolls out; the deployment alarm fires; verify-deployment.sh waits."""
     ecs = aws("ecs")
     bad = ecs.register_task_definition(family="orders-api", containerDefinitions=[{
-        "name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:bad", "memory": 512}])[
+        "name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:{tag}", "memory": 512}])[
         "taskDefinition"]["taskDefinitionArn"]
-    ecs.describe_services(cluster="orders-api", services=["orders-api"])  # the first deployment completes
+    ecs.describe_services(cluster="orders-api", services=["orders-api"])  # the earlier deployment completes
     ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=bad)
     aws("cloudwatch").set_alarm_state(AlarmName="orders-api-deploy-p99-latency", StateValue="ALARM",
                                       StateReason="p99 above 2 s")
-    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
-                                                    bad, "30"])
+    return bad, run_against(account, project, ["scripts/verify-deployment.sh", "orders-api", "orders-api", bad, "30"])
+
+
+def test_verify_names_the_deployment_alarm_that_fired(account, aws, default_project):
+    """ECS (as the emulator models it) rolls back a release during which a deployment alarm fired."""
+    (good,) = service_with_releases(aws, "good", pushed=("good", "bad"), alarm="orders-api-deploy-p99-latency")
+    bad, result = release_during_which_an_alarm_fires(account, aws, default_project, "bad")
     assert result.returncode == 1
     assert f"runs {good.rsplit('/', 1)[-1]}, not {bad.rsplit('/', 1)[-1]}" in result.stderr
     assert "the deployment alarm orders-api-deploy-p99-latency fired" in result.stderr
@@ -457,16 +462,7 @@ def test_verify_finds_this_releases_deployment_among_many(account, aws, default_
     alarm that rolled this release back is still read from this release's own deployment."""
     tags = [f"release-{number}" for number in range(24)]
     service_with_releases(aws, *tags, pushed=tuple(tags), alarm="orders-api-deploy-p99-latency")
-    ecs = aws("ecs")
-    bad = ecs.register_task_definition(family="orders-api", containerDefinitions=[{
-        "name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api:release-0", "memory": 512}])[
-        "taskDefinition"]["taskDefinitionArn"]
-    ecs.describe_services(cluster="orders-api", services=["orders-api"])
-    ecs.update_service(cluster="orders-api", service="orders-api", taskDefinition=bad)
-    aws("cloudwatch").set_alarm_state(AlarmName="orders-api-deploy-p99-latency", StateValue="ALARM",
-                                      StateReason="p99 above 2 s")
-    result = run_against(account, default_project, ["scripts/verify-deployment.sh", "orders-api", "orders-api",
-                                                    bad, "30"])
+    _, result = release_during_which_an_alarm_fires(account, aws, default_project, "release-0")
     assert result.returncode == 1
     assert "the deployment alarm orders-api-deploy-p99-latency fired" in result.stderr, result.stderr
 
