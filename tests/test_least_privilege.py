@@ -50,7 +50,7 @@ MUTATIONS = [
        '      values   = [local.service_boundary]',
        'sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
        '    resources = ["*"]\n\n    condition {\n      test     = "ArnLike"\n'
-       '      variable = "iam:PermissionsBoundary"\n      values   = ["*"]'), WITHOUT_THE_DENY],
+       '      variable = "iam:PermissionsBoundary"\n      values   = ["arn:aws:iam::*:policy/*"]'), WITHOUT_THE_DENY],
      "write a policy into another project's task role"),
     ("listing any bucket", "permissions.tf",
      [('actions   = ["s3:ListBucket"]\n    resources = [local.state_bucket]',

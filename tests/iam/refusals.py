@@ -24,6 +24,10 @@ from tests.iam.evaluator import Decision, Request, evaluate
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 READ_LEVELS = {"Read", "List"}
+# The evaluator's validated path drops kms:EncryptionContext:<key> from the context (its data does not
+# match the pattern key), which would make a condition on it fail silently; such probes are judged by the
+# same engine with the context as given (evaluate.mjs).
+ENCRYPTION_CONTEXT = "the evaluator's data does not match kms:EncryptionContext:<key> condition keys"
 # Listed as writes by the Service Authorization Reference, but they change nothing: S3 decrypts an object
 # the caller reads with kms:Decrypt, which the plan role needs for the state.
 CHANGES_NOTHING = {"kms:Decrypt"}
@@ -336,6 +340,12 @@ def fixed_probes(own: Project, other: Project, applied: Applied) -> list[Probe]:
             + resource_probes(own, other, applied.key_policies, applied.bucket_policies))
 
 
+def unvalidated_because(probe: Probe) -> str:
+    if probe.action.startswith("elasticloadbalancing:"):
+        return LOAD_BALANCING_V2
+    return ENCRYPTION_CONTEXT if any(key.startswith("kms:EncryptionContext:") for key in probe.context) else ""
+
+
 def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]],
           boundary: dict) -> list[Judgement]:
     """`policies`: role ("deploy", "plan") -> its policies as applied; `boundary`: the service roles' boundary."""
@@ -354,5 +364,5 @@ def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]
             action=probe.action, resource=probe.resource, account=own.account, context=context,
             identity_policies=identity, resource_policy=probe.resource_policy,
             permission_boundaries={"service boundary": boundary} if probe.role == "task" else {},
-            unvalidated_because=LOAD_BALANCING_V2 if probe.action.startswith("elasticloadbalancing:") else ""))
+            unvalidated_because=unvalidated_because(probe)))
     return [Judgement(probe, decision) for probe, decision in zip(probes, evaluate(requests))]
