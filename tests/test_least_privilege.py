@@ -43,14 +43,15 @@ MUTATIONS = [
       WITHOUT_THE_DENY],
      "write the permissions of a task role without the boundary"),
     ("the service roles statement widened to every role", "permissions.tf",
-     [('sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
+     [WITHOUT_THE_DENY,  # first: once widened, the allow reads like the deny
+      ('sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
        '    resources = [local.stack_roles["execution"], local.stack_roles["task"]]\n\n    condition {\n'
        '      test     = "ArnEquals" # the key\'s type is ARN (Service Authorization Reference)\n'
        '      variable = "iam:PermissionsBoundary"\n'
        '      values   = [local.service_boundary]',
        'sid       = "WriteTheServiceRolesPermissions"\n    actions   = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]\n'
        '    resources = ["*"]\n\n    condition {\n      test     = "ArnLike"\n'
-       '      variable = "iam:PermissionsBoundary"\n      values   = ["arn:aws:iam::*:policy/*"]'), WITHOUT_THE_DENY],
+       '      variable = "iam:PermissionsBoundary"\n      values   = ["arn:aws:iam::*:policy/*"]')],
      "write a policy into another project's task role"),
     ("listing any bucket", "permissions.tf",
      [('actions   = ["s3:ListBucket"]\n    resources = [local.state_bucket]',
