@@ -188,12 +188,15 @@ def test_an_alarm_that_fires_during_a_rollout_rolls_it_back_and_is_named(patched
     cloudwatch.set_alarm_state(AlarmName="svc-deploy-target-5xx-rate", StateValue="ALARM", StateReason="test")
     (current,) = deployments(ecs)
     assert (current["taskDefinition"], current["rolloutState"]) == (first, "COMPLETED")
-    latest, initial = ecs.list_service_deployments(cluster="svc", service="svc")["serviceDeployments"]
+    # AWS documents no order; the emulator lists the oldest first.
+    initial, latest = ecs.list_service_deployments(cluster="svc", service="svc")["serviceDeployments"]
     assert (latest["status"], initial["status"]) == ("ROLLBACK_SUCCESSFUL", "SUCCESSFUL")
     (described,) = ecs.describe_service_deployments(
         serviceDeploymentArns=[latest["serviceDeploymentArn"]])["serviceDeployments"]
     assert described["alarms"]["triggeredAlarmNames"] == ["svc-deploy-target-5xx-rate"]
-    assert described["rollback"]["serviceRevisionArn"] == first
+    (rolled_back_to,) = ecs.describe_service_revisions(
+        serviceRevisionArns=[described["rollback"]["serviceRevisionArn"]])["serviceRevisions"]
+    assert rolled_back_to["taskDefinition"] == first
 
 
 def test_an_alarm_already_firing_when_a_rollout_starts_is_ignored(patched):

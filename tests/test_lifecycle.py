@@ -345,7 +345,7 @@ class TestLifecycle:
                                    + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
-            "kms keys in use": [key for key in left.get("kms keys in use", []) if key.startswith(tuple(keys))],
+            "kms keys in use": sorted(key for key in left.get("kms keys in use", []) if key.startswith(tuple(keys))),
             "ecr repositories": [answers["project_slug"]],  # the bootstrap's, with the released images
         }
         if answers["state_locking"] == "dynamodb":

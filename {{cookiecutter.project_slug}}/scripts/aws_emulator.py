@@ -123,7 +123,7 @@ def ecs_rollouts() -> None:
     - Each deployment is also a service deployment (ListServiceDeployments, DescribeServiceDeployments,
       which moto lacks): SUCCESSFUL, ROLLBACK_SUCCESSFUL or STOPPED, with the alarms that triggered it;
       ListServiceDeployments filters by status and createdAt and pages (maxResults, nextToken), oldest first.
-    - Each deployment runs a service revision of its own (DescribeServiceRevisions): its task definition.
+    - Each deployment runs a service revision of its own (ecs_service_revisions answers for it).
     """
     from moto.core.responses import ActionResult
     from moto.ecs.models import EC2ContainerServiceBackend
@@ -160,44 +160,68 @@ def ecs_rollouts() -> None:
         backend = self.ecs_backend
         services, _ = describe_services(backend, self._get_param("cluster", "default"), [self._get_param("service")])
         found = [item for service in services for item in getattr(service, "emulator_service_deployments", [])]
-        wanted = self._get_param("status") or []
-        created = self._get_param("createdAt") or {}
-        found = [item for item in found if (not wanted or item["status"] in wanted)
-                 and in_window(item["createdAt"], created.get("after"), created.get("before"))]
-        # At most maxResults (default 20) a page, and a nextToken while more remain. AWS documents no order;
-        # oldest first here, so that a caller who takes the first page for the newest deployments is caught.
-        start = int(self._get_param("nextToken") or 0)
-        end = start + int(self._get_param("maxResults") or 20)
-        keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt",
-                "targetServiceRevisionArn", "status", "statusReason")
-        answer = {"serviceDeployments": [{key: item[key] for key in keys if key in item} for item in found[start:end]]}
-        if end < len(found):
-            answer["nextToken"] = str(end)
-        return ActionResult(answer)
+        return ActionResult(deployments_page(found, self._get_param("status") or [],
+                                             self._get_param("createdAt") or {}, self._get_param("nextToken"),
+                                             self._get_param("maxResults")))
 
     def describe_service_deployments(self: Any) -> Any:
-        wanted = self._get_param("serviceDeploymentArns") or []
-        found = {item["serviceDeploymentArn"]: item for service in self.ecs_backend.services.values()
-                 for item in getattr(service, "emulator_service_deployments", [])}
-        shown = [{**{key: value for key, value in found[arn].items() if key != "targetServiceRevisionArn"},
-                  "targetServiceRevision": {"arn": found[arn]["targetServiceRevisionArn"]}}
-                 for arn in wanted if arn in found]
-        return ActionResult({"serviceDeployments": shown,
-                             "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]})
-
-    def describe_service_revisions(self: Any) -> Any:
-        wanted = self._get_param("serviceRevisionArns") or []
-        found = {arn: item for service in self.ecs_backend.services.values()
-                 for arn, item in getattr(service, "emulator_service_revisions", {}).items()}
-        return ActionResult({"serviceRevisions": [found[arn] for arn in wanted if arn in found],
-                             "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]})
+        return ActionResult(described("serviceDeployments", deployment_views(self.ecs_backend),
+                                      self._get_param("serviceDeploymentArns")))
 
     EC2ContainerServiceBackend.create_service = create
     EC2ContainerServiceBackend.update_service = update
     EC2ContainerServiceBackend.describe_services = describe
     EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
     EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
+
+
+def ecs_service_revisions() -> None:
+    """moto has no DescribeServiceRevisions: each deployment ecs_rollouts starts runs a service revision of its
+    own, which this answers with its task definition."""
+    from moto.core.responses import ActionResult
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def describe_service_revisions(self: Any) -> Any:
+        return ActionResult(described("serviceRevisions", service_revisions(self.ecs_backend),
+                                      self._get_param("serviceRevisionArns")))
+
     EC2ContainerServiceResponse.describe_service_revisions = describe_service_revisions
+
+
+def deployment_views(backend: Any) -> dict[str, dict]:
+    """Each service deployment by ARN, as DescribeServiceDeployments shows it."""
+    return {item["serviceDeploymentArn"]: {
+        **{key: value for key, value in item.items() if key != "targetServiceRevisionArn"},
+        "targetServiceRevision": {"arn": item["targetServiceRevisionArn"]}}
+        for service in backend.services.values() for item in getattr(service, "emulator_service_deployments", [])}
+
+
+def service_revisions(backend: Any) -> dict[str, dict]:
+    return {arn: item for service in backend.services.values()
+            for arn, item in getattr(service, "emulator_service_revisions", {}).items()}
+
+
+def described(member: str, found: dict[str, dict], wanted: list[str] | None) -> dict:
+    """A Describe* answer: the items of the ARNs asked for that exist, and a MISSING failure for each other."""
+    wanted = wanted or []
+    return {member: [found[arn] for arn in wanted if arn in found],
+            "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found]}
+
+
+def deployments_page(found: list[dict], wanted: list[str], created: dict, token: Any, size: Any) -> dict:
+    """One page of ListServiceDeployments: those of the statuses wanted, created in the window, at most
+    maxResults (default 20), with a nextToken while more remain. AWS documents no order; oldest first here,
+    so that a caller who takes the first page for the newest deployments is caught."""
+    found = [item for item in found if (not wanted or item["status"] in wanted)
+             and in_window(item["createdAt"], created.get("after"), created.get("before"))]
+    start = int(token or 0)
+    end = start + int(size or 20)
+    keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt",
+            "targetServiceRevisionArn", "status", "statusReason")
+    answer = {"serviceDeployments": [{key: item[key] for key in keys if key in item} for item in found[start:end]]}
+    if end < len(found):
+        answer["nextToken"] = str(end)
+    return answer
 
 
 def in_window(moment: Any, after: Any, before: Any) -> bool:
@@ -468,6 +492,7 @@ GAPS: tuple[Callable[[], None], ...] = (
     application_autoscaling_tags,
     ecs_service_keeps_its_settings,
     ecs_rollouts,
+    ecs_service_revisions,
     certificates_from_another_account,
     s3_tags_on_create,
     logs_query_definitions,
