@@ -21,14 +21,14 @@ from tests.conftest import CERTIFICATE, TEMPLATE_DIR, missing, run
 from tests.emulator import lifecycle as lifecycle_steps
 from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
 from tests.emulator.recording import validation_report
-from tests.emulator.pipeline import ANSI, OWNER_ID, REPOSITORY_ID, Pipeline, github_claims
+from tests.emulator.github import OWNER_ID, REPOSITORY_ID, GitHub, Job
+from tests.emulator.pipeline import ANSI, Pipeline
 from tests.iam import evaluator, quotas
+from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
 from tests.iam.proof import explain, prove, role_policies
 from tests.iam.refusals import Project, fixed_probes, judge, read_applied, writes_of
 
-OIDC_HOST = "token.actions.githubusercontent.com"
-AUDIENCE = "sts.amazonaws.com"
 LONGEST_REGION = "ap-northeast-2"  # 14 characters, as long as any region the template accepts; four AZs
 EVERYTHING_AT_ONCE = {
     "project_name": "Inventory Reconciliation Service",  # the slug is 32 characters, the most allowed
@@ -186,8 +186,8 @@ class TestLifecycle:
         assert outputs["plan_role_arn"] == answers["aws_plan_role_arn"]
         assert outputs["state_bucket"] == answers["tf_state_bucket"]
         owner, repo = answers["github_owner"], answers["github_repo"]
-        subject = f"repo:{owner}@{OWNER_ID}/{repo}@{REPOSITORY_ID}:environment:production"
-        assert subject in outputs["trusted_subjects"]["deploy"]
+        assert outputs["trusted_subjects"]["deploy"] == [
+            f"repo:{owner}@{OWNER_ID}/{repo}@{REPOSITORY_ID}:environment:production"]
 
     def test_bootstrap_reuses_the_accounts_oidc_provider_or_creates_it(self, lifecycle, emulated_account):
         lifecycle.require("bootstrap")
@@ -391,30 +391,41 @@ class TestLifecycle:
         roles = {item.role for item in proof.judged}
         assert len(roles) == 2 and len(proof.judged) > 300
 
-    @pytest.mark.parametrize("role_key, context, allowed", [
-        ("aws_plan_role_arn", "pull_request", True),
-        ("aws_plan_role_arn", "ref:refs/heads/main", True),
-        ("aws_oidc_role_arn", "environment:production", True),
-        ("aws_plan_role_arn", "ref:refs/heads/feature", False),
-        ("aws_oidc_role_arn", "ref:refs/heads/main", False),
-        ("aws_oidc_role_arn", "environment:staging", False),
+    @pytest.mark.parametrize("role_key, job, allowed", [
+        ("aws_plan_role_arn", Job("pull_request", "refs/pull/7/merge"), True),
+        ("aws_plan_role_arn", Job("ref:refs/heads/main", "refs/heads/main"), True),
+        ("aws_oidc_role_arn", Job("environment:production", "refs/heads/main"), True),
+        ("aws_plan_role_arn", Job("ref:refs/heads/feature", "refs/heads/feature"), False),
+        ("aws_oidc_role_arn", Job("ref:refs/heads/main", "refs/heads/main"), False),
+        ("aws_oidc_role_arn", Job("environment:staging", "refs/heads/main"), False),
+        ("aws_oidc_role_arn", Job("pull_request", "refs/pull/7/merge"), False),
+        # A branch pushed by anyone with write access, whose job names the production environment; a tag.
+        ("aws_oidc_role_arn", Job("environment:production", "refs/heads/feature"), False),
+        ("aws_oidc_role_arn", Job("environment:production", "refs/tags/v1"), False),
+        ("aws_oidc_role_arn", Job("environment:production", "refs/pull/7/merge"), False),
     ])
-    def test_each_job_signs_in_to_its_role_only(self, lifecycle, emulated_account, role_key, context, allowed):
-        """Both subject forms GitHub uses (repositories older than 2026-07-15 and newer ones) are judged
-        against the trust policies as applied."""
+    def test_each_job_signs_in_to_its_role_only(self, lifecycle, emulated_account, tmp_path, role_key, job, allowed):
+        """The token the emulated GitHub gives the job, judged against the trust policy as applied (what STS
+        compares: the subject and the claims it takes as condition keys). Refused whatever the job: the same
+        job of a repository that took over this one's name (same names, another repository ID), with the
+        names GitHub used before IDs, and of a fork."""
         lifecycle.require("bootstrap")
         answers = lifecycle.pipeline.answers
         iam = emulated_account.client("iam", ADMINISTRATOR, answers["aws_region"])
         role_arn = answers[role_key]
         trust = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
         owner, repo = answers["github_owner"], answers["github_repo"]
-        subjects = [f"repo:{owner}/{repo}:{context}", github_claims(owner, repo, context)["sub"],
-                    f"repo:{owner}/{repo}-fork:{context}"]
+        tokens = [lifecycle.pipeline.github.claims(job),
+                  GitHub(tmp_path / "recycled", owner, repo, repository_id="700000001").claims(job),
+                  GitHub(tmp_path / "recycled-old", owner, repo, created_since_ids=False,
+                         repository_id="700000001").claims(job),
+                  GitHub(tmp_path / "fork", owner, f"{repo}-fork", repository_id="700000002").claims(job)]
         requests = [Request(f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}", "sts:AssumeRoleWithWebIdentity",
-                            role_arn, ACCOUNT_ID, {f"{OIDC_HOST}:sub": subject, f"{OIDC_HOST}:aud": AUDIENCE}, {},
-                            trust, unvalidated_because="OIDC claim keys") for subject in subjects]
+                            role_arn, ACCOUNT_ID, {f"{OIDC_HOST}:{name}": str(claims[name])
+                                                   for name in GITHUB_CONDITION_CLAIMS if name in claims}, {},
+                            trust, unvalidated_because="OIDC claim keys") for claims in tokens]
         decisions = [decision.allowed for decision in evaluator.evaluate(requests)]
-        assert decisions == [allowed, allowed, False], dict(zip(subjects, decisions))
+        assert decisions == [allowed, False, False, False], dict(zip([token["sub"] for token in tokens], decisions))
 
     def test_pipeline_role_policies_fit_iam_quotas_with_room_to_spare(self, lifecycle, emulated_account, judged,
                                                                       record_property):

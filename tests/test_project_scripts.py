@@ -13,8 +13,7 @@ import pytest
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.ecs_actions import push_image
-
-IDS = ("81726354", "918273645")
+from tests.emulator.github import OWNER_ID, RELEASE, REPOSITORY_ID, GitHub
 
 
 def stand_in(directory: Path, name: str, body: str) -> None:
@@ -43,52 +42,200 @@ def default_project(bakery) -> Path:
     return bakery({})
 
 
-def test_github_ids_prints_the_ids_gh_reads(default_project, tmp_path):
-    stand_in(tmp_path, "gh", f'echo "{IDS[0]} {IDS[1]}"')
-    result = run_script(default_project, ["scripts/github-ids.sh"], tmp_path)
+PREFIX = f"repo:acme@{OWNER_ID}/orders-api@{REPOSITORY_ID}"
+
+
+def gh_calls(github: GitHub) -> list[str]:
+    log = github.state.parent / "gh-calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize("created_since_ids, prefix", [(True, PREFIX), (False, "repo:acme/orders-api")])
+def test_github_oidc_prints_what_github_reports_and_changes_nothing(default_project, tmp_path, created_since_ids,
+                                                                    prefix):
+    github = GitHub(tmp_path, "acme", "orders-api", created_since_ids=created_since_ids)
+    before = github.state.read_text()
+    result = run_script(default_project, ["scripts/github-oidc.sh"], github.bin)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"-var=github_owner_id={IDS[0]} -var=github_repository_id={IDS[1]}"
-    assert calls(tmp_path) == ['gh api repos/acme/orders-api --jq "\\(.owner.id) \\(.id)"']
+    assert result.stdout.strip() == f"-var=github_subject_prefix={prefix} -var=github_repository_id={REPOSITORY_ID}"
+    # Only reads: the stand-in refuses any write, and the repository's settings are as they were.
+    assert [call.split(" --jq")[0] for call in gh_calls(github)] == [
+        "api repos/acme/orders-api", "api repos/acme/orders-api/actions/oidc/customization/sub"]
+    assert github.state.read_text() == before
 
 
-def test_github_ids_fails_saying_to_create_the_repository_first(default_project, tmp_path):
-    stand_in(tmp_path, "gh", 'echo "gh: Not Found (HTTP 404)" >&2; exit 1')
-    result = run_script(default_project, ["scripts/github-ids.sh"], tmp_path)
+@pytest.mark.parametrize("oidc, says", [
+    ({"use_default": False, "include_claim_keys": ["repo", "context", "job_workflow_ref"]},
+     "follow a custom template (repo,context,job_workflow_ref)"),
+    ({"use_default": False}, "follow a custom template (the organisation's template)"),
+    ({"use_default": True}, "GitHub did not report acme/orders-api's sub_claim_prefix"),
+    ({"use_default": True, "sub_claim_prefix": "repo:acme@1/orders-api@2"}, "carries the repository ID 2, not"),
+    ({"use_default": True, "sub_claim_prefix": "repo:acme/orders-api-fork"}, "names acme/orders-api-fork"),
+])
+def test_github_oidc_refuses_subjects_the_roles_would_not_match(default_project, tmp_path, oidc, says):
+    github = GitHub(tmp_path, "acme", "orders-api")
+    state = json.loads(github.state.read_text())
+    github.state.write_text(json.dumps({**state, "oidc": oidc}))
+    result = run_script(default_project, ["scripts/github-oidc.sh"], github.bin)
     assert result.returncode == 1 and result.stdout == ""
-    assert "Create the repository first" in result.stderr
+    assert says in result.stderr, result.stderr
+
+
+def test_github_oidc_fails_saying_to_create_the_repository_first(default_project, tmp_path):
+    stand_in(tmp_path, "gh", 'echo "gh: Not Found (HTTP 404)" >&2; exit 1')
+    result = run_script(default_project, ["scripts/github-oidc.sh"], tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "gh: Not Found (HTTP 404)" in result.stderr  # gh's own words, then what to do
     assert "gh repo create acme/orders-api --private" in result.stderr
 
 
-def test_github_ids_without_gh_says_how_to_get_the_ids(default_project, tmp_path):
+def test_github_oidc_without_gh_says_how_to_give_what_github_reports(default_project, tmp_path):
     tmp_path.mkdir(exist_ok=True)
-    result = run_script(default_project, ["scripts/github-ids.sh"], tmp_path)
+    result = run_script(default_project, ["scripts/github-oidc.sh"], tmp_path)
     assert result.returncode == 1 and result.stdout == ""
-    assert "gh CLI is not installed" in result.stderr and "GITHUB_OWNER_ID=" in result.stderr
+    assert "gh CLI is not installed" in result.stderr and "GITHUB_SUBJECT_PREFIX=<sub_claim_prefix" in result.stderr
 
 
-@pytest.mark.parametrize("owner, repository, ok", [
-    (IDS[0], IDS[1], True), (IDS[0], "", False), ("acme", IDS[1], False), ("0", IDS[1], False),
+@pytest.mark.parametrize("prefix, repository_id, error", [
+    (PREFIX, REPOSITORY_ID, None),
+    ("repo:acme/orders-api", "42", None),
+    ("repo:ACME/Orders-API", "42", None),
+    (PREFIX, "", "the repository ID '' is not a number"),
+    ("", REPOSITORY_ID, "is not repo:OWNER/REPO"),
+    (PREFIX, "42", f"carries the repository ID {REPOSITORY_ID}, not 42"),
+    (f"repo:acme@{OWNER_ID}/orders-api", REPOSITORY_ID, "gives an ID for only one"),
+    (f"repo:acme@{OWNER_ID}/orders-api-fork@{REPOSITORY_ID}", REPOSITORY_ID,
+     "names acme/orders-api-fork, not acme/orders-api"),
+    ("repo:acme/orders-api:environment:production", "42", "is not repo:OWNER/REPO"),
 ])
-def test_github_ids_can_be_given_instead_of_read(default_project, tmp_path, owner, repository, ok):
+def test_github_oidc_values_can_be_given_instead_of_read(default_project, tmp_path, prefix, repository_id, error):
     stand_in(tmp_path, "gh", "exit 99")
-    result = run_script(default_project, ["scripts/github-ids.sh"], tmp_path,
-                        {"GITHUB_OWNER_ID": owner, "GITHUB_REPOSITORY_ID": repository})
-    assert (result.returncode == 0) is ok, result.stderr
+    result = run_script(default_project, ["scripts/github-oidc.sh"], tmp_path,
+                        {"GITHUB_SUBJECT_PREFIX": prefix, "GITHUB_REPOSITORY_ID": repository_id})
     assert calls(tmp_path) == []
-    if ok:
-        assert result.stdout.strip() == f"-var=github_owner_id={owner} -var=github_repository_id={repository}"
+    if error is None:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"-var=github_subject_prefix={prefix} -var=github_repository_id={repository_id}"
     else:
-        assert f"GITHUB_OWNER_ID='{owner}'" in result.stderr
+        assert result.returncode == 1 and error in result.stderr, result.stderr
 
 
-def test_make_bootstrap_stops_before_terraform_apply_when_the_ids_are_unreadable(default_project, tmp_path):
+def test_make_bootstrap_stops_before_terraform_apply_when_github_is_unreadable(default_project, tmp_path):
     stand_in(tmp_path, "gh", "exit 1")
     stand_in(tmp_path, "terraform", "exit 0")
     stand_in(tmp_path, "aws", "exit 0")
     result = run_script(default_project, ["make", "bootstrap", "TERRAFORM=terraform"], tmp_path)
     assert result.returncode != 0
-    assert "Create the repository first" in result.stderr
+    assert "gh repo create acme/orders-api --private" in result.stderr
     assert not [call for call in calls(tmp_path) if call.startswith("terraform") and " apply" in call]
+
+
+def token_server(claims: dict):
+    """GitHub's token endpoint for one job, on 127.0.0.1: answers {"value": <JWT>} and records the request."""
+    import base64
+    import http.server
+    import threading
+
+    segment = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")  # noqa: E731
+    token = f"{segment({'alg': 'RS256'})}.{segment(claims)}.c2lnbmF0dXJl"
+    asked: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            asked.append((self.path, self.headers.get("Authorization", "")))
+            body = json.dumps({"value": token}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, token, asked
+
+
+def test_oidc_subject_prints_the_jobs_subject_and_never_the_token(default_project, tmp_path):
+    subject = GitHub(tmp_path, "acme", "orders-api").subject(RELEASE)
+    server, token, asked = token_server({"sub": subject, "aud": "sts.amazonaws.com"})
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/token?api-version=2.0"
+        result = run_script(default_project, ["scripts/oidc-subject.sh"], tmp_path, {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": url, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
+            "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{subject}\n" and token not in result.stdout + result.stderr
+    assert asked == [("/token?api-version=2.0&audience=sts.amazonaws.com", "bearer request-token")]
+
+
+def test_oidc_subject_says_when_the_job_cannot_have_a_token(default_project, tmp_path):
+    result = run_script(default_project, ["scripts/oidc-subject.sh"], tmp_path)
+    assert result.returncode == 1 and "id-token: write" in result.stderr
+
+
+ENVIRONMENTS = {
+    "reviewers": {"name": "production", "can_admins_bypass": False, "protection_rules": [
+        {"type": "wait_timer", "wait_timer": 5},
+        {"type": "required_reviewers", "prevent_self_review": True,
+         "reviewers": [{"type": "Team", "reviewer": {"slug": "platform"}}]}]},
+    "reviewers admins may bypass": {"name": "production", "can_admins_bypass": True, "protection_rules": [
+        {"type": "required_reviewers", "reviewers": [{"type": "User", "reviewer": {"login": "a"}},
+                                                     {"type": "User", "reviewer": {"login": "b"}}]}]},
+    # What GitHub creates when a job names an environment that does not exist.
+    "created by a job": {"name": "production", "can_admins_bypass": True, "protection_rules": [],
+                         "deployment_branch_policy": None},
+    "a wait timer only": {"name": "production", "protection_rules": [{"type": "wait_timer", "wait_timer": 30}]},
+    "branches only": {"name": "production", "protection_rules": [{"type": "branch_policy"}],
+                      "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}},
+    "a reviewers rule without reviewers": {"name": "production", "protection_rules": [
+        {"type": "required_reviewers", "reviewers": []}]},
+}
+
+
+@pytest.mark.parametrize("environment, approval, released, says", [
+    ("reviewers", None, True, "production requires one of 1 reviewers to approve each release"),
+    ("reviewers admins may bypass", None, True, "::notice title=Administrators may bypass the reviewers::"),
+    ("created by a job", None, False, "requires no reviewer, so every push to main would release unapproved"),
+    ("a wait timer only", None, False, "Add required reviewers (Settings > Environments > production)"),
+    ("branches only", None, False, "set the repository variable RELEASE_APPROVAL to none"),
+    ("a reviewers rule without reviewers", None, False, "requires no reviewer"),
+    ("reviewers", "never", False, "RELEASE_APPROVAL is 'never'; allowed: required (the default) or none"),
+])
+def test_a_release_is_refused_when_its_environment_needs_no_approval(
+        default_project, tmp_path, environment, approval, released, says):
+    answer = json.dumps(ENVIRONMENTS[environment])
+    stand_in(tmp_path, "gh", '[ "$2" = repos/acme/orders-api/environments/production ] || exit 1\n'
+                             f"printf '%s' '{answer}' | jq -r \"$4\"")
+    extra = {"GITHUB_REPOSITORY": "acme/orders-api", **({"RELEASE_APPROVAL": approval} if approval else {})}
+    result = run_script(default_project, ["scripts/release-approval.sh", "production"], tmp_path, extra)
+    assert (result.returncode == 0) is released, result.stdout + result.stderr
+    assert says in result.stdout + result.stderr
+    assert ("::notice" in result.stdout) is (environment == "reviewers admins may bypass")
+    if not released:
+        assert "docs/runbook.md#first-deploy" in result.stderr
+
+
+def test_a_release_without_approval_is_a_decision_that_reads_nothing(default_project, tmp_path):
+    stand_in(tmp_path, "gh", "exit 99")
+    result = run_script(default_project, ["scripts/release-approval.sh", "production"], tmp_path,
+                        {"GITHUB_REPOSITORY": "acme/orders-api", "RELEASE_APPROVAL": "none"})
+    assert result.returncode == 0 and calls(tmp_path) == []
+    assert "::warning title=Released without approval::" in result.stdout
+
+
+@pytest.mark.parametrize("error, says", [
+    ("gh: Not Found (HTTP 404)", "environments of private repositories need GitHub Pro, Team or Enterprise"),
+    ("gh: Resource not accessible by integration (HTTP 403)", "(the job needs 'actions: read')"),
+])
+def test_a_release_is_refused_when_its_environment_is_unreadable(default_project, tmp_path, error, says):
+    stand_in(tmp_path, "gh", f'echo "{error}" >&2; exit 1')
+    result = run_script(default_project, ["scripts/release-approval.sh", "production"], tmp_path,
+                        {"GITHUB_REPOSITORY": "acme/orders-api"})
+    assert result.returncode == 1 and says in result.stderr, result.stderr
 
 
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -618,15 +765,13 @@ def test_bootstrap_adopt_imports_what_exists_and_is_not_the_bootstraps_yet(defau
   *get-role*) echo "An error occurred (NoSuchEntity)" >&2; exit 254 ;;
   *describe-key*) echo 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9 ;;
 esac''')
-    result = run_script(default_project, ["scripts/bootstrap-adopt.sh", "-var=github_owner_id=1"], tmp_path)
+    given = "-var=github_subject_prefix=repo:acme/orders-api"
+    result = run_script(default_project, ["scripts/bootstrap-adopt.sh", given], tmp_path)
     assert result.returncode == 0, result.stderr
     imports = [line for line in calls(tmp_path) if line.startswith("terraform -chdir=terraform/bootstrap import")]
-    assert imports == [
-        'terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 '
-        'aws_iam_role.service["execution"] orders-api-execution',
-        "terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 aws_kms_key.logs "
-        "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
-        "terraform -chdir=terraform/bootstrap import -input=false -var=github_owner_id=1 aws_kms_alias.logs "
-        "alias/orders-api-logs"]
+    command = f"terraform -chdir=terraform/bootstrap import -input=false {given}"
+    assert imports == [f'{command} aws_iam_role.service["execution"] orders-api-execution',
+                       f"{command} aws_kms_key.logs 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+                       f"{command} aws_kms_alias.logs alias/orders-api-logs"]
     assert 'aws_iam_role.service["task"] is the bootstrap\'s already' in result.stdout
     assert 'aws_iam_role.service["flow-logs"] does not exist in the account' in result.stdout

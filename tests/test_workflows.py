@@ -95,8 +95,10 @@ def test_permissions_are_minimal_per_job(project):
     comment_steps = workflow["jobs"]["plan-comment"]["steps"]
     uses = [step["uses"].split("@")[0] for step in comment_steps]
     assert uses == ["actions/download-artifact", "actions/github-script"]
-    assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests")
+    assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests", "actions")
                for perms in granted.values() for key, value in perms.items())
+    # actions: read, for the environment's protection rules, in the release job only and never write.
+    assert {name: perms["actions"] for name, perms in granted.items() if "actions" in perms} == {"release": "read"}
     assert all(perms.get("contents", "read") == "read" for perms in granted.values())
 
 
@@ -150,9 +152,18 @@ def test_the_plan_comment_names_the_commit_the_reviewer_sees(project):
 def test_the_release_pushes_before_it_applies_and_deploys_after(project):
     steps = load_workflow(project)["jobs"]["release"]["steps"]
     order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in (
-        "release-order.sh", "build-and-push.sh", "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
+        "release-approval.sh production", "configure-aws-credentials", "release-order.sh", "build-and-push.sh",
+        "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
         "amazon-ecs-deploy-task-definition", "verify-deployment.sh")]
     assert order == sorted(order)
+
+
+def test_a_failed_sign_in_prints_the_jobs_own_oidc_subject(project):
+    """Compared with the bootstrap's trusted_subjects, it says why AssumeRoleWithWebIdentity was refused."""
+    jobs = load_workflow(project)["jobs"]
+    for name in ("plan", "release"):
+        (hint,) = [step for step in jobs[name]["steps"] if "steps.aws.outcome == 'failure'" in step.get("if", "")]
+        assert "scripts/oidc-subject.sh" in hint["run"] and jobs[name]["permissions"]["id-token"] == "write"
 
 
 def test_the_release_checks_out_the_history_its_order_check_reads(project):
@@ -230,7 +241,8 @@ def test_aws_jobs_explain_a_missing_bootstrap(project):
         assert hint["if"] == "failure() && steps.aws.outcome == 'failure'"
         assert "BOOTSTRAP_HINT" in hint["run"]
     hint = load_workflow(project)["env"]["BOOTSTRAP_HINT"]
-    assert "make bootstrap" in hint and "repo:OWNER@ID/REPO@ID" in hint and "trusted_subjects" in hint
+    assert "make bootstrap" in hint and "jobs of main only" in hint and "trusted_subjects" in hint
+    assert "OIDC subject, printed above" in hint and "docs/runbook.md, Bootstrap" in hint
 
 
 def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answers):

@@ -1,6 +1,7 @@
 """The whole life of a rendered project in the emulated account, in the order a new user lives it:
 
-1. `make bootstrap` as an administrator (its gh asked for the IDs of a repository created today), and,
+1. `make bootstrap` as an administrator (its gh reads, from the emulated GitHub, the ID of a repository
+   created today and the subject prefix GitHub names it by), and,
    for one render, `make bootstrap-state-to-s3` then `make bootstrap` again;
 2. the plan job on main, signed in to the plan role, with the workflow's own plan script;
 3. the release job with the deploy role: push the image, tag it `initial`, apply the saved plan (the
@@ -62,19 +63,19 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
     lifecycle = Lifecycle(pipeline)
     try:
         lifecycle.bootstrap_outputs = pipeline.bootstrap(move_bootstrap_state)
-        planned = pipeline.plan("plan-main", "ref:refs/heads/main")
+        planned = pipeline.plan("plan-main")
         lifecycle.first_plan = pipeline.planned_actions(planned)
         lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG, saved_plan_expired)
         lifecycle.execution_policies = pipeline.execution_role_policies()
         lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.deployed)
-        again = pipeline.plan("plan-again", "ref:refs/heads/main")
+        again = pipeline.plan("plan-again")
         lifecycle.second_plan_changes = pipeline.plan_changes(again)
         lifecycle.second_plan = pipeline.planned_actions(again)
         tfvars = pipeline.project / "terraform/prod.tfvars"
         rendered = tfvars.read_text()
         add_zone(tfvars, zone_to_add)
         lifecycle.added_zone = zone_to_add
-        zoned = pipeline.plan("plan-one-more-zone", "ref:refs/heads/main")
+        zoned = pipeline.plan("plan-one-more-zone")
         lifecycle.zone_plan = pipeline.planned_actions(zoned)
         tfvars.write_text(rendered)  # the zone was only planned; the teardown removes what was applied
         pipeline.destroy()

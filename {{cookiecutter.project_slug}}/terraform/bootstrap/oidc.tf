@@ -3,18 +3,26 @@
 locals {
   oidc_host = "token.actions.githubusercontent.com"
 
-  # GitHub's `sub` claim names the repository. Repositories created since 2026-07-15 (and those that opt
-  # in) qualify both names with their immutable IDs; older ones use the names alone. Each role trusts
-  # exactly these two forms of this one repository.
-  repository_subjects = [
-    "repo:${var.github_owner}/${var.github_repo}",
-    "repo:${var.github_owner}@${var.github_owner_id}/${var.github_repo}@${var.github_repository_id}",
-  ]
-  deploy_subjects = [for subject in local.repository_subjects : "${subject}:environment:${var.environment}"]
+  # GitHub's default subjects: the prefix GitHub reports for this repository (repo:OWNER@ID/REPO@ID for
+  # repositories created since 2026-07-15, repo:OWNER/REPO before), then the job's context. A job in an
+  # environment presents the environment and not its branch, so the deploy role also requires the token's
+  # ref claim (condition keys STS takes from GitHub's tokens since 2026): a job of another branch that
+  # runs in the environment is refused.
+  deploy_subjects = ["${var.github_subject_prefix}:environment:${var.environment}"]
   # Read-only plans run for pull requests and, before an apply, for the main branch.
-  plan_subjects = flatten([
-    for subject in local.repository_subjects : ["${subject}:pull_request", "${subject}:ref:refs/heads/main"]
-  ])
+  plan_subjects = ["${var.github_subject_prefix}:pull_request", "${var.github_subject_prefix}:ref:refs/heads/main"]
+  # Each role's conditions besides the audience, all StringEquals.
+  trust_conditions = {
+    deploy = {
+      sub           = local.deploy_subjects
+      ref           = ["refs/heads/main"]
+      repository_id = [var.github_repository_id]
+    }
+    plan = {
+      sub           = local.plan_subjects
+      repository_id = [var.github_repository_id]
+    }
+  }
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
 }
@@ -33,8 +41,10 @@ data "aws_iam_openid_connect_provider" "github" {
 }
 
 # Each role trusts this provider, the STS audience and exactly its own subjects.
+# Each role trusts this provider, the STS audience, this repository by its ID and exactly its own subjects;
+# the deploy role, jobs of main only.
 data "aws_iam_policy_document" "trust" {
-  for_each = { deploy = local.deploy_subjects, plan = local.plan_subjects }
+  for_each = local.trust_conditions
 
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -50,11 +60,14 @@ data "aws_iam_policy_document" "trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # Deploy: jobs in the protected environment, which admits the main branch only. Plan: pull requests and main.
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:sub"
-      values   = each.value
+    dynamic "condition" {
+      for_each = each.value
+
+      content {
+        test     = "StringEquals"
+        variable = "${local.oidc_host}:${condition.key}"
+        values   = condition.value
+      }
     }
   }
 }

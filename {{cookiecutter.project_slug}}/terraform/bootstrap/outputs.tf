@@ -29,7 +29,7 @@ output "oidc_provider_arn" {
 }
 
 output "trusted_subjects" {
-  description = "OIDC subjects each role trusts; compare with a failing job's subject when AssumeRoleWithWebIdentity is refused."
+  description = "OIDC subjects each role trusts (both also require the token's repository_id, the deploy role its ref refs/heads/main); compare with a failing job's subject when AssumeRoleWithWebIdentity is refused."
   value       = { deploy = local.deploy_subjects, plan = local.plan_subjects }
 }
 

@@ -39,23 +39,23 @@ variable "github_repo" {
   }
 }
 
-variable "github_owner_id" {
-  description = "Numeric ID of the repository's owner. A repository created since 2026-07-15 signs in with an OIDC subject that names both IDs (repo:OWNER@ID/REPO@ID:...), so the roles trust that form as well as the name-only one. `make bootstrap` reads the IDs with the gh CLI (scripts/github-ids.sh): create the repository first."
+variable "github_subject_prefix" {
+  description = "How GitHub names this repository in its OIDC subjects: repo:OWNER/REPO, or repo:OWNER@ID/REPO@ID for repositories created since 2026-07-15 (or opted in). `make bootstrap` reads it from GitHub (scripts/github-oidc.sh): create the repository first."
   type        = string
 
   validation {
-    condition     = can(regex("^[1-9][0-9]*$", var.github_owner_id))
-    error_message = "The github_owner_id must be the owner's numeric ID (gh api repos/OWNER/REPO --jq .owner.id)."
+    condition     = can(regex("^repo:[A-Za-z0-9-]+(@[1-9][0-9]*/[A-Za-z0-9._-]+@[1-9][0-9]*|/[A-Za-z0-9._-]+)$", var.github_subject_prefix)) && lower(replace(var.github_subject_prefix, "/@[0-9]+/", "")) == lower("repo:${var.github_owner}/${var.github_repo}")
+    error_message = "The github_subject_prefix must be repo:OWNER/REPO or repo:OWNER@ID/REPO@ID naming github_owner/github_repo: the sub_claim_prefix of gh api repos/OWNER/REPO/actions/oidc/customization/sub."
   }
 }
 
 variable "github_repository_id" {
-  description = "Numeric ID of the repository (gh api repos/OWNER/REPO --jq .id); see github_owner_id."
+  description = "The repository's numeric ID (gh api repos/OWNER/REPO --jq .id). The roles require it in the token's repository_id claim, so a repository that takes over this one's name is refused."
   type        = string
 
   validation {
-    condition     = can(regex("^[1-9][0-9]*$", var.github_repository_id))
-    error_message = "The github_repository_id must be the repository's numeric ID (gh api repos/OWNER/REPO --jq .id)."
+    condition     = can(regex("^[1-9][0-9]*$", var.github_repository_id)) && !can(regex("@[0-9]+$", var.github_subject_prefix)) || endswith(var.github_subject_prefix, "@${var.github_repository_id}")
+    error_message = "The github_repository_id must be the repository's numeric ID (gh api repos/OWNER/REPO --jq .id), the one github_subject_prefix carries if it carries IDs."
   }
 }
 

@@ -5,47 +5,35 @@ mock_provider "aws" {
 }
 
 variables {
-  project              = "svc-test"
-  environment          = "production"
-  aws_region           = "us-east-1"
-  github_owner         = "acme"
-  github_repo          = "svc-test"
-  deploy_role_name     = "svc-test-deploy"
-  plan_role_name       = "svc-test-plan"
-  state_bucket         = "svc-test-tfstate-123456789012"
-  state_key            = "svc-test/production/terraform.tfstate"
-  github_owner_id      = "1234"
-  github_repository_id = "5678"
+  project               = "svc-test"
+  environment           = "production"
+  aws_region            = "us-east-1"
+  github_owner          = "acme"
+  github_repo           = "svc-test"
+  deploy_role_name      = "svc-test-deploy"
+  plan_role_name        = "svc-test-plan"
+  state_bucket          = "svc-test-tfstate-123456789012"
+  state_key             = "svc-test/production/terraform.tfstate"
+  github_subject_prefix = "repo:acme@1234/svc-test@5678"
+  github_repository_id  = "5678"
 {%- if cookiecutter.state_locking == "dynamodb" %}
-  lock_table           = "svc-test-tflock"
+  lock_table            = "svc-test-tflock"
 {%- endif %}
 }
 
-run "deploy_role_trusts_only_the_production_environment_of_this_repository" {
+run "deploy_role_trusts_only_main_in_the_production_environment_of_this_repository" {
   command = plan
 
   assert {
-    condition = local.deploy_subjects == [
-      "repo:acme/svc-test:environment:production",
-      "repo:acme@1234/svc-test@5678:environment:production",
-    ]
-    error_message = "The deploy role must trust exactly this repository's production environment, by name and by ID."
-  }
-
-  assert {
-    condition = [
-      for condition in data.aws_iam_policy_document.trust["deploy"].statement[0].condition : condition.test
-      if condition.variable == "token.actions.githubusercontent.com:sub"
-    ] == ["StringEquals"]
-    error_message = "The subject must be matched exactly (StringEquals), never with a wildcard."
-  }
-
-  assert {
-    condition = flatten([
-      for condition in data.aws_iam_policy_document.trust["deploy"].statement[0].condition : tolist(condition.values)
-      if condition.variable == "token.actions.githubusercontent.com:aud"
-    ]) == ["sts.amazonaws.com"]
-    error_message = "The audience must be sts.amazonaws.com."
+    condition = jsonencode({
+      for condition in data.aws_iam_policy_document.trust["deploy"].statement[0].condition : condition.variable => [condition.test, condition.values]
+      }) == jsonencode({
+      "token.actions.githubusercontent.com:aud"           = ["StringEquals", ["sts.amazonaws.com"]]
+      "token.actions.githubusercontent.com:ref"           = ["StringEquals", ["refs/heads/main"]]
+      "token.actions.githubusercontent.com:repository_id" = ["StringEquals", ["5678"]]
+      "token.actions.githubusercontent.com:sub"           = ["StringEquals", ["repo:acme@1234/svc-test@5678:environment:production"]]
+    })
+    error_message = "The deploy role must trust exactly this repository (by its ID too), its production environment and the main branch, matched exactly."
   }
 }
 
@@ -53,21 +41,14 @@ run "plan_role_trusts_only_pull_requests_and_main" {
   command = plan
 
   assert {
-    condition = local.plan_subjects == [
-      "repo:acme/svc-test:pull_request",
-      "repo:acme/svc-test:ref:refs/heads/main",
-      "repo:acme@1234/svc-test@5678:pull_request",
-      "repo:acme@1234/svc-test@5678:ref:refs/heads/main",
-    ]
-    error_message = "The plan role must trust exactly this repository's pull requests and main branch, by name and by ID."
-  }
-
-  assert {
-    condition = toset(flatten([
-      for condition in data.aws_iam_policy_document.trust["plan"].statement[0].condition : tolist(condition.values)
-      if condition.variable == "token.actions.githubusercontent.com:sub"
-    ])) == toset(local.plan_subjects)
-    error_message = "The plan role's trust policy must name exactly the plan subjects."
+    condition = jsonencode({
+      for condition in data.aws_iam_policy_document.trust["plan"].statement[0].condition : condition.variable => [condition.test, condition.values]
+      }) == jsonencode({
+      "token.actions.githubusercontent.com:aud"           = ["StringEquals", ["sts.amazonaws.com"]]
+      "token.actions.githubusercontent.com:repository_id" = ["StringEquals", ["5678"]]
+      "token.actions.githubusercontent.com:sub"           = ["StringEquals", ["repo:acme@1234/svc-test@5678:pull_request", "repo:acme@1234/svc-test@5678:ref:refs/heads/main"]]
+    })
+    error_message = "The plan role must trust exactly this repository's pull requests and main branch, matched exactly."
   }
 }
 
@@ -80,15 +61,58 @@ run "no_subject_has_a_wildcard" {
   }
 }
 
-run "a_repository_without_its_ids_is_refused" {
+run "the_name_only_prefix_of_an_older_repository_is_trusted_as_given" {
   command = plan
 
   variables {
-    github_owner_id      = ""
-    github_repository_id = ""
+    github_subject_prefix = "repo:Acme/svc-test"
+    github_repository_id  = "42"
   }
 
-  expect_failures = [var.github_owner_id, var.github_repository_id]
+  assert {
+    condition     = local.deploy_subjects == ["repo:Acme/svc-test:environment:production"] && local.trust_conditions.deploy.repository_id == ["42"]
+    error_message = "The prefix GitHub reports must be trusted as it is, in its own case, and the repository by its ID."
+  }
+}
+
+run "a_prefix_of_another_repository_is_refused" {
+  command = plan
+
+  variables {
+    github_subject_prefix = "repo:acme@1234/svc-test-fork@5678"
+  }
+
+  expect_failures = [var.github_subject_prefix]
+}
+
+run "a_prefix_with_one_id_is_refused" {
+  command = plan
+
+  variables {
+    github_subject_prefix = "repo:acme/svc-test@5678"
+  }
+
+  expect_failures = [var.github_subject_prefix]
+}
+
+run "a_prefix_with_more_than_the_repository_is_refused" {
+  command = plan
+
+  variables {
+    github_subject_prefix = "repo:acme/svc-test:environment:production"
+  }
+
+  expect_failures = [var.github_subject_prefix]
+}
+
+run "a_repository_id_other_than_the_prefixs_is_refused" {
+  command = plan
+
+  variables {
+    github_repository_id = "5679"
+  }
+
+  expect_failures = [var.github_repository_id]
 }
 
 run "existing_oidc_provider_is_reused" {
