@@ -124,7 +124,7 @@ class Server:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait()
+                self.process.wait(timeout)
         return self.process.returncode
 
     def __exit__(self, *exc_info: object) -> None:

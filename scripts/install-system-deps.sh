@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools the reliability tests and benchmarks use: wrk (the load generator) and
-# bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container).
+# bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container); and jq, with which the
+# emulated GitHub answers `gh api --jq` as gh does.
 set -euo pipefail
 
 packages=()
 command -v wrk >/dev/null 2>&1 || packages+=(wrk)
 command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
+command -v jq >/dev/null 2>&1 || packages+=(jq)
 if [ ${#packages[@]} -eq 0 ]; then
-  echo "system tools: $(command -v wrk) $(command -v bwrap)"
+  echo "system tools: $(command -v wrk) $(command -v bwrap) $(command -v jq)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -3,6 +3,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -216,26 +217,61 @@ def fargate_tmp_mode(dockerfile: str) -> str:
     return chmod[1] if chmod else "1777"  # the python base image's own /tmp
 
 
+def passwordless_sudo() -> list[str]:
+    """`sudo` for a user who may run anything as root without a password, such as the runner user of
+    GitHub's hosted runners. sudo keeps the environment (APP_HOST, APP_PORT) but what its policy always drops
+    (PYTHONPATH, LD_*) and sets its own PATH, so every command of the sandbox is given by its absolute path."""
+    sudo = shutil.which("sudo")
+    prefix = [sudo or "sudo", "--non-interactive", "--preserve-env", "--"]
+    if not sudo or subprocess.run([*prefix, "true"], capture_output=True, timeout=30).returncode != 0:
+        missing("root, or passwordless sudo", "the sandbox mounts as root and then drops to uid 10001, as ECS "
+                "starts the container: run the tests as root or as a user with passwordless sudo")
+    return prefix
+
+
+def as_root(bwrap: str) -> list[str]:
+    """The prefix that runs bwrap as root, once bwrap has shown it can make its namespaces. Unprivileged user
+    namespaces are no substitute: in one, uid 10001 is no real uid for setpriv to drop to, the tmpfs mounts
+    belong to the app user, and Ubuntu 24.04 refuses them to bwrap (kernel.apparmor_restrict_unprivileged_userns)."""
+    prefix = [] if os.geteuid() == 0 else passwordless_sudo()
+    probe = subprocess.run([*prefix, bwrap, "--unshare-pid", "--ro-bind", "/", "/", "--proc", "/proc", "true"],
+                           capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        missing("a bwrap that may create mount and PID namespaces", f"bwrap said {probe.stderr.strip()!r}; run "
+                "the tests on a machine or VM, not in a container that withholds CAP_SYS_ADMIN")
+    return prefix
+
+
+def private_homes() -> list[Path]:
+    """Root's home and this user's, which the app user may not enter: the sandbox empties them."""
+    homes = {Path("/root"), Path.home().resolve()}
+    return sorted(home for home in homes if home != Path("/") and not home.is_relative_to("/tmp"))
+
+
 def fargate_sandbox(project: Path, python: str) -> list[str]:
     """A command prefix that gives a process what the task definition gives the container: a read-only root
     filesystem, /tmp mounted as Fargate mounts the task volume, and the app's unprivileged uid."""
     bwrap = find_tool("bwrap", "make system-deps (apt-get install bubblewrap)")
-    if os.geteuid() != 0:
-        missing("root", "the sandbox mounts as root and then drops to uid 10001, as ECS starts the container")
-    # The interpreter, the environment and the project, which live under /root and /tmp here, are put back
-    # read-only into the fresh /root and /tmp, with directories the app user may traverse on the way.
+    setpriv = find_tool("setpriv", "apt-get install util-linux")
+    launcher = as_root(bwrap)
+    # The interpreter, the environment and the project, which live in a home or in pytest's private directory
+    # under /tmp, are put back read-only into the emptied homes and the fresh /tmp, with directories the app
+    # user may traverse on the way.
+    homes = private_homes()
     readable = sorted({Path(python).parents[1], Path(python).resolve().parents[1], project})
     layers = sorted({ancestor for path in readable for ancestor in path.parents
-                     if len(ancestor.parts) > 2 and ancestor.parts[1] in ("root", "tmp")}, key=lambda p: len(p.parts))
+                     if any(ancestor.is_relative_to(place) and ancestor != place for place in [*homes, Path("/tmp")])},
+                    key=lambda p: len(p.parts))
+    emptied = [argument for home in homes for argument in ("--perms", "0755", "--tmpfs", str(home))]
     directories = [argument for path in layers for argument in ("--perms", "0755", "--dir", str(path))]
     binds = [argument for path in readable for argument in ("--ro-bind", str(path), str(path))]
     mode = fargate_tmp_mode((project / "Dockerfile").read_text())
     # --unshare-pid: setpriv's change of user clears --die-with-parent's signal for the app, so the app
-    # gets its own PID namespace instead, which ends with bwrap: nothing outlives the test.
-    return [bwrap, "--unshare-pid", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--perms", "0755", "--tmpfs", "/root",
+    # gets its own PID namespace instead, which ends with bwrap: nothing outlives the test. bwrap itself
+    # dies with its parent, sudo included, and sudo passes SIGTERM on to it.
+    return [*launcher, bwrap, "--unshare-pid", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *emptied,
             "--perms", mode, "--tmpfs", "/tmp", *directories, *binds, "--chdir", str(project), "--die-with-parent",
-            "--", "setpriv", f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
+            "--", setpriv, f"--reuid={APP_UID}", f"--regid={APP_UID}", "--clear-groups"]
 
 
 def test_the_app_can_write_to_tmp_and_nowhere_else_as_on_fargate(default_project, rendered_python, record_property):
