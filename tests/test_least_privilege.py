@@ -66,6 +66,14 @@ MUTATIONS = [
      [('test     = "StringEquals"\n      variable = "kms:ViaService"',
        'test     = "StringEqualsIfExists"\n      variable = "kms:ViaService"')],
      "decrypt with the state key outside S3"),
+    ("target groups managed by their name prefix alone", "permissions.tf",
+     [('      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n    condition {\n'
+       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Project"',
+       '      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n    condition {\n'
+       '      test     = "StringEquals"\n      variable = "aws:RequestedRegion"'),
+      ('variable = "aws:RequestedRegion"\n      values   = [var.project]',
+       'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     "delete the target group of a project whose name starts alike"),
     ("a boundary that reads every parameter", "service_roles.tf",
      [("resources = [local.parameters]", 'resources = ["*"]')], "read another project's secrets"),
 ]

@@ -69,6 +69,11 @@ class Project:
     def service(self) -> str:
         return self.arn("ecs", f"service/{self.name}/{self.name}")
 
+    def target_group(self, prefix: str | None = None) -> str:
+        """A target group as the service stack names it: a prefix of six characters of the project's name
+        (its name_prefix) and what AWS appends; `prefix` names another project's group that starts alike."""
+        return self.arn("elasticloadbalancing", f"targetgroup/{prefix or self.name[:6]}20261206/0123456789abcdef")
+
     @property
     def bootstrap_state(self) -> str:
         return f"arn:aws:s3:::{self.state_bucket}/{self.name}/bootstrap/terraform.tfstate"
@@ -221,6 +226,24 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
         Probe("deploy", "write its own state", "s3:PutObject", own.state_object, True, resource_policy=own_bucket),
         Probe("deploy", "push its own image", "ecr:PutImage", own.repository, True),
         Probe("deploy", "change its own service", "ecs:UpdateService", own.service, True),
+        Probe("deploy", "change its own target group", "elasticloadbalancing:ModifyTargetGroup", own.target_group(),
+              True, {"aws:ResourceTag/Project": own.name}),
+    ]
+    # A project whose name starts like this one's has target groups this one's name pattern matches.
+    alike = {"aws:ResourceTag/Project": f"{own.name[:6]}-other"}
+    probes += [
+        Probe("deploy", "delete the target group of a project whose name starts alike",
+              "elasticloadbalancing:DeleteTargetGroup", own.target_group(), context=alike),
+        Probe("deploy", "change the target group of a project whose name starts alike",
+              "elasticloadbalancing:ModifyTargetGroupAttributes", own.target_group(), context=alike),
+        Probe("deploy", "tag the target group of a project whose name starts alike as its own",
+              "elasticloadbalancing:AddTags", own.target_group(),
+              context={**alike, "aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "change an untagged target group whose name starts alike",
+              "elasticloadbalancing:ModifyTargetGroup", own.target_group()),
+        Probe("deploy", "create a target group tagged as another project's",
+              "elasticloadbalancing:CreateTargetGroup", own.target_group(),
+              context={"aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
     ]
     for role in ("deploy", "plan"):
         probes += [

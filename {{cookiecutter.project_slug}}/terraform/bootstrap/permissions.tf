@@ -36,8 +36,10 @@ locals {
     "${local.arn}:elasticloadbalancing:${local.at}:loadbalancer/app/${local.name}/*",
     "${local.arn}:elasticloadbalancing:${local.at}:listener/app/${local.name}/*",
     "${local.arn}:elasticloadbalancing:${local.at}:listener-rule/app/${local.name}/*",
-    "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*",
   ]
+  # Target groups are named with a prefix of at most six characters (terraform/alb.tf), which other
+  # projects' names may share: the statements that name this pattern also require the Project tag.
+  target_groups   = "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*"
   scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
   alarms          = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
@@ -192,14 +194,58 @@ data "aws_iam_policy_document" "deploy_network" {
       "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
       "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
       "elasticloadbalancing:SetSubnets", "elasticloadbalancing:SetIpAddressType",
-      "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup",
-      "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
       "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
       "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
       "elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
       "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
     ]
     resources = local.load_balancer
+  }
+
+  statement {
+    sid       = "CreateTargetGroupsTaggedAsThisProjects"
+    actions   = ["elasticloadbalancing:CreateTargetGroup"]
+    resources = [local.target_groups]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  statement {
+    sid       = "TagTargetGroupsAsTheyAreCreated"
+    actions   = ["elasticloadbalancing:AddTags"]
+    resources = [local.target_groups]
+
+    condition {
+      test     = "StringEquals"
+      variable = "elasticloadbalancing:CreateAction"
+      values   = ["CreateTargetGroup"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  statement {
+    sid = "ManageThisProjectsTargetGroups"
+    actions = [
+      "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
+      "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:AddTags",
+      "elasticloadbalancing:RemoveTags",
+    ]
+    resources = [local.target_groups]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
   }
 }
 

@@ -122,8 +122,20 @@ data "aws_iam_policy_document" "service_boundary" {
 
   statement {
     sid       = "ShiftThisProjectsTraffic"
-    actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"]
+    actions   = ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"]
     resources = local.load_balancer
+  }
+
+  statement {
+    sid       = "MoveTasksInThisProjectsTargetGroups"
+    actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
+    resources = [local.target_groups]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
   }
 {%- endif %}
 }
