@@ -340,8 +340,8 @@ class TestLifecycle:
         bootstrap = {
             "iam roles": sorted(roles),
             "iam policies": sorted(f"{answers['project_slug']}-{name}" for name in
-                                   ("terraform-read", "deploy-network", "deploy-compute", "deploy-state",
-                                    "deploy-observe", "service-boundary")
+                                   ("terraform-read", "deploy-network", "deploy-balance", "deploy-compute",
+                                    "deploy-state", "deploy-observe", "service-boundary")
                                    + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],

@@ -107,6 +107,11 @@ def request_tag_context(tags: dict[str, str]) -> dict:
     return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": sorted(tags)}
 
 
+def tag_keys_context(keys: list[str] | None) -> dict:
+    """The context of a call that takes tags off: aws:TagKeys, absent when the call names none."""
+    return {"aws:TagKeys": sorted(keys)} if keys else {}
+
+
 class AccountState:
     """What the model learns of the account as calls go by, from every caller: which ARN an ID names, each
     resource's tags, and the policies that resources carry (key, bucket and trust policies)."""
@@ -236,7 +241,10 @@ class Model:
             tags.update(tag_list(spec.get("Tags")))
         resource = self.ec2(call, kind, identifier)
         result = self.created(call, f"ec2:{call.operation}", resource, tags, "ec2:CreateTags", "ec2:CreateAction")
-        result += [self.on(call, f"ec2:{call.operation}", self.ec2(call, parent_kind, parent))
+        # The request's tags in the context of every resource the call names, not only the new one: the
+        # stricter reading of the Service Authorization Reference, which lists them for the new one.
+        result += [self.on(call, f"ec2:{call.operation}", self.ec2(call, parent_kind, parent),
+                           context=request_tag_context(tags))
                    for parent_kind, parent in parents if parent]
         return result
 
@@ -322,10 +330,11 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
             "AuthorizeSecurityGroupIngress": lambda m, c: security_group_rule(m, c),
             "AuthorizeSecurityGroupEgress": lambda m, c: security_group_rule(m, c),
             "ModifySecurityGroupRules": lambda m, c: m.ec2_on(c, ("security-group", p(c, "GroupId"))),
-            "CreateTags": lambda m, c: [Authorization("ec2:CreateTags", m.ec2(c, ec2_kind(resource), resource),
-                                                      request_tag_context(tag_list(p(c, "Tags"))))
+            "CreateTags": lambda m, c: [m.on(c, "ec2:CreateTags", m.ec2(c, ec2_kind(resource), resource),
+                                             context=request_tag_context(tag_list(p(c, "Tags"))))
                                         for resource in p(c, "Resources") or []],
-            "DeleteTags": lambda m, c: [m.on(c, "ec2:DeleteTags", m.ec2(c, ec2_kind(resource), resource))
+            "DeleteTags": lambda m, c: [m.on(c, "ec2:DeleteTags", m.ec2(c, ec2_kind(resource), resource),
+                                             context=tag_keys_context([tag.get("Key") for tag in p(c, "Tags") or []]))
                                         for resource in p(c, "Resources") or []],
             "DeleteFlowLogs": lambda m, c: m.ec2_on(c, *[("vpc-flow-log", item) for item in p(c, "FlowLogIds") or []]),
         }
@@ -346,10 +355,12 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         for spec in c.params.get("TagSpecifications", []):
             tags.update(tag_list(spec.get("Tags")))
         group = m.ec2(c, "security-group", p(c, "GroupId"))
-        result = [Authorization(f"ec2:{c.operation}", group, request_tag_context(tags))]
+        result = [m.on(c, f"ec2:{c.operation}", group, context=request_tag_context(tags))]
         for rule in r(c, "SecurityGroupRules") or []:
             rule_arn = m.ec2(c, "security-group-rule", rule["SecurityGroupRuleId"])
             if tags:
+                result.append(Authorization(f"ec2:{c.operation}", rule_arn, request_tag_context(tags),
+                                            why="the rule it creates, tagged"))
                 result.append(Authorization("ec2:CreateTags", rule_arn, {**request_tag_context(tags),
                                             "ec2:CreateAction": c.operation}, why="tags sent with the create call"))
         return result
@@ -402,9 +413,10 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         "DeleteListener": lambda m, c: elb(m, c, p(c, "ListenerArn")),
         "ModifyRule": lambda m, c: elb(m, c, p(c, "RuleArn")),
         "DeleteRule": lambda m, c: elb(m, c, p(c, "RuleArn")),
-        "AddTags": lambda m, c: [Authorization("elasticloadbalancing:AddTags", arn, request_tag_context(
+        "AddTags": lambda m, c: [m.on(c, "elasticloadbalancing:AddTags", arn, context=request_tag_context(
             tag_list(p(c, "Tags")))) for arn in p(c, "ResourceArns") or []],
-        "RemoveTags": lambda m, c: [m.on(c, "elasticloadbalancing:RemoveTags", arn)
+        "RemoveTags": lambda m, c: [m.on(c, "elasticloadbalancing:RemoveTags", arn,
+                                         context=tag_keys_context(p(c, "TagKeys")))
                                     for arn in p(c, "ResourceArns") or []],
     }
 
@@ -857,10 +869,11 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         tags = {}
         for spec in call.params.get("TagSpecifications", []):
             tags.update(tag_list(spec.get("Tags")))
-        found = json.dumps(call.response, default=str)
-        for prefix in ("vpc-", "subnet-", "rtb-", "igw-", "nat-", "eipalloc-", "sg-", "sgr-", "fl-"):
-            for identifier in set(re.findall(rf'"({prefix}[0-9a-f]+)"', found)):
-                remember_tags(model, model.ec2(call, ec2_kind(identifier), identifier), tags)
+        # Only the resource the call creates: its answer also names what it was created in (a new subnet's
+        # VPC), which keeps its own tags.
+        prefix = EC2_CREATED_PREFIX[call.operation]
+        for identifier in set(re.findall(rf'"({prefix}[0-9a-f]+)"', json.dumps(call.response, default=str))):
+            remember_tags(model, model.ec2(call, ec2_kind(identifier), identifier), tags)
 
     def ec2_associations(model: Model, call: Call) -> None:
         """What each association ID in an answer joins: a route table and a subnet or gateway, or an elastic
@@ -885,6 +898,22 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
                 if item.get("PublicIp"):
                     state.address_associations[item["PublicIp"]] = joined
 
+    def retagged(model: Model, call: Call) -> None:
+        """Tags added to or taken off existing resources (a VPC's default security group, a tag change) by
+        EC2's CreateTags and DeleteTags or Elastic Load Balancing's AddTags and RemoveTags."""
+        if call.service == "ec2":
+            arns = [model.ec2(call, ec2_kind(item), item) for item in call.params.get("Resources") or []]
+            removed = [item.get("Key") for item in call.params.get("Tags") or []]
+        else:
+            arns, removed = call.params.get("ResourceArns") or [], call.params.get("TagKeys") or []
+        for arn in arns:
+            if call.operation in ("CreateTags", "AddTags"):
+                remember_tags(model, arn, tag_list(call.params.get("Tags")))
+            else:
+                held = model.state.tags.get(arn, {})
+                for key in removed or list(held):
+                    held.pop(key, None)
+
     def tagged(arn_of: Callable[[Call], str | None], tags_key: str) -> Callable[[Model, Call], None]:
         return lambda model, call: remember_tags(model, arn_of(call), tag_list(call.params.get(tags_key)))
 
@@ -900,6 +929,10 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
 
     table = {
         ("s3", "PutObject"): put_object,
+        ("ec2", "CreateTags"): retagged,
+        ("ec2", "DeleteTags"): retagged,
+        ("elasticloadbalancing", "AddTags"): retagged,
+        ("elasticloadbalancing", "RemoveTags"): retagged,
         ("kms", "CreateKey"): create_key,
         ("kms", "CreateAlias"): create_alias,
         ("kms", "PutKeyPolicy"): put_key_policy,
@@ -929,14 +962,19 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
             model, model.arn("logs", call.region, f"log-group:{call.params['logGroupName']}"),
             tag_list(call.params.get("tags"))),
     }
-    for operation in ("CreateVpc", "CreateSubnet", "CreateRouteTable", "CreateInternetGateway", "AllocateAddress",
-                      "CreateNatGateway", "CreateSecurityGroup", "CreateFlowLogs", "AuthorizeSecurityGroupIngress",
-                      "AuthorizeSecurityGroupEgress"):
+    for operation in EC2_CREATED_PREFIX:
         table[("ec2", operation)] = ec2_created
     for operation in ("CreateRouteTable", "DescribeRouteTables", "AssociateRouteTable", "ReplaceRouteTableAssociation",
                       "AssociateAddress", "DescribeAddresses", "CreateNatGateway", "DescribeNatGateways"):
         table[("ec2", operation)] = both(table.get(("ec2", operation)), ec2_associations)
     return table
+
+
+# The ID prefix of the resource each EC2 create call makes.
+EC2_CREATED_PREFIX = {"CreateVpc": "vpc-", "CreateSubnet": "subnet-", "CreateRouteTable": "rtb-",
+                      "CreateInternetGateway": "igw-", "AllocateAddress": "eipalloc-", "CreateNatGateway": "nat-",
+                      "CreateSecurityGroup": "sg-", "CreateFlowLogs": "fl-", "AuthorizeSecurityGroupIngress": "sgr-",
+                      "AuthorizeSecurityGroupEgress": "sgr-"}
 
 
 def both(first: Callable[[Model, Call], None] | None, second: Callable[[Model, Call], None]) -> Callable:

@@ -215,6 +215,76 @@ def task_role_probes(own: Project, other: Project) -> list[Probe]:
     ]
 
 
+# Each network resource the service stack creates, by the action that creates it (terraform/network.tf,
+# security_groups.tf, database.tf), and the types of resource the stack's network is made of.
+NETWORK_CREATES = {"CreateVpc": "vpc", "CreateSubnet": "subnet", "CreateRouteTable": "route-table",
+                   "CreateInternetGateway": "internet-gateway", "AllocateAddress": "elastic-ip",
+                   "CreateNatGateway": "natgateway", "CreateSecurityGroup": "security-group",
+                   "CreateFlowLogs": "vpc-flow-log", "AuthorizeSecurityGroupIngress": "security-group-rule",
+                   "AuthorizeSecurityGroupEgress": "security-group-rule"}
+NETWORK_KINDS = set(NETWORK_CREATES.values()) | {"network-interface"}
+
+
+def named_by_creates() -> list[tuple[str, str]]:
+    """(create action, type) for each type of the stack's network that a create action names besides the
+    resource it creates, as the Service Authorization Reference lists them: a subnet's VPC, a NAT gateway's
+    subnet and address, a rule's security group, the VPC or gateway a flow log watches, ..."""
+    return [(action, kind["name"]) for action, created in NETWORK_CREATES.items()
+            for kind in actions_of("ec2")[action.lower()]["resourceTypes"]
+            if kind["name"] in NETWORK_KINDS and kind["name"] != created]
+
+
+def network_probes(own: Project, other: Project) -> list[Probe]:
+    """Another project's network in the same account and region: EC2 names no project in its ARNs, so
+    only the Project tag keeps the deploy role to its own VPC, subnets, route tables and security groups."""
+    mine, theirs = {"aws:ResourceTag/Project": own.name}, {"aws:ResourceTag/Project": other.name}
+    claim = {"aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}
+    vpc, group, table = (own.arn("ec2", f"{kind}/{kind[:3]}-0123456789abcdef0")
+                         for kind in ("vpc", "security-group", "route-table"))
+    subnet = own.arn("ec2", "subnet/subnet-0123456789abcdef0")
+    probes = [
+        Probe("deploy", "open its own security group", "ec2:AuthorizeSecurityGroupIngress", group, True, mine),
+        Probe("deploy", "add a subnet to its own VPC", "ec2:CreateSubnet", vpc, True, mine),
+        Probe("deploy", "create a subnet tagged as its own", "ec2:CreateSubnet",
+              own.arn("ec2", "subnet/*"), True, claim),
+        Probe("deploy", "claim a VPC's untagged default security group", "ec2:CreateTags", group, True, claim),
+    ]
+    for action, resource in [("ec2:DeleteVpc", vpc), ("ec2:CreateSubnet", vpc), ("ec2:CreateSecurityGroup", vpc),
+                             ("ec2:DeleteSecurityGroup", group), ("ec2:AuthorizeSecurityGroupIngress", group),
+                             ("ec2:RevokeSecurityGroupEgress", group), ("ec2:CreateRoute", table),
+                             ("ec2:ReplaceRoute", table), ("ec2:DisassociateRouteTable", table),
+                             ("ec2:DeleteSubnet", subnet), ("ec2:ModifyVpcAttribute", vpc)]:
+        probes.append(Probe("deploy", "change another project's network", action, resource, context=theirs))
+    probes += [
+        Probe("deploy", "tag another project's security group as its own", "ec2:CreateTags", group,
+              context={**theirs, **claim}),
+        Probe("deploy", "tag an untagged VPC as its own", "ec2:CreateTags", vpc, context=claim),
+        Probe("deploy", "tag an untagged route table as its own", "ec2:CreateTags", table, context=claim),
+        Probe("deploy", "take the tags off another project's VPC", "ec2:DeleteTags", vpc, context=theirs),
+        Probe("deploy", "open an untagged security group", "ec2:AuthorizeSecurityGroupIngress", group),
+        Probe("deploy", "change a tag of its own VPC", "ec2:CreateTags", vpc, True,
+              {**mine, "aws:RequestTag/Name": own.name, "aws:TagKeys": ["Name"]}),
+        Probe("deploy", "retag its own security group as another project's", "ec2:CreateTags", group,
+              context={**mine, "aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "take the Project tag off its own VPC", "ec2:DeleteTags", vpc,
+              context={**mine, "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "take every tag off its own VPC", "ec2:DeleteTags", vpc, context=mine),
+        Probe("deploy", "add a lower-case project tag to its own subnet", "ec2:CreateTags", subnet,
+              context={**mine, "aws:RequestTag/project": other.name, "aws:TagKeys": ["project"]}),
+        Probe("deploy", "create a subnet tagged as another project's", "ec2:CreateSubnet",
+              own.arn("ec2", "subnet/*"), context={"aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "create an untagged security group", "ec2:CreateSecurityGroup",
+              own.arn("ec2", "security-group/*")),
+    ]
+    # A create call's request tags are in the context of every resource it names: this project's tag on the
+    # new resource must not admit another project's VPC, subnet, address, group or gateway named beside it.
+    for action, kind in named_by_creates():
+        probes.append(Probe("deploy", "name another project's network in a create call tagged as its own",
+                            f"ec2:{action}", own.arn("ec2", f"{kind}/{kind[:3]}-0123456789abcdef0"),
+                            context={**theirs, **claim}))
+    return probes
+
+
 def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
                     bucket_policies: dict[str, dict]) -> list[Probe]:
     """This project's bootstrap resources and everything of another project in the same account."""
@@ -239,12 +309,20 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
         Probe("deploy", "tag the target group of a project whose name starts alike as its own",
               "elasticloadbalancing:AddTags", own.target_group(),
               context={**alike, "aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "change a tag of its own target group", "elasticloadbalancing:AddTags", own.target_group(),
+              True, {"aws:ResourceTag/Project": own.name, "aws:RequestTag/Name": own.name, "aws:TagKeys": ["Name"]}),
+        Probe("deploy", "retag its own target group as another project's", "elasticloadbalancing:AddTags",
+              own.target_group(), context={"aws:ResourceTag/Project": own.name, "aws:RequestTag/Project": other.name,
+                                           "aws:TagKeys": ["Project"]}),
+        Probe("deploy", "take the Project tag off its own target group", "elasticloadbalancing:RemoveTags",
+              own.target_group(), context={"aws:ResourceTag/Project": own.name, "aws:TagKeys": ["Project"]}),
         Probe("deploy", "change an untagged target group whose name starts alike",
               "elasticloadbalancing:ModifyTargetGroup", own.target_group()),
         Probe("deploy", "create a target group tagged as another project's",
               "elasticloadbalancing:CreateTargetGroup", own.target_group(),
               context={"aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
     ]
+    probes += network_probes(own, other)
     for role in ("deploy", "plan"):
         probes += [
             Probe(role, "read the bootstrap's own state", "s3:GetObject", own.bootstrap_state,

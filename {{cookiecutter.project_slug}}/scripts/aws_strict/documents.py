@@ -34,6 +34,17 @@ EXPLAINED_ADVICE: dict[str, str] = {
     "kms:CreateAlias needs": "CreateAlias and DeleteAlias need the alias and the key; the deploy role grants each "
     "in a statement of its own, and parliament judges statements one at a time (duo-labs/parliament#3)",
     "kms:DeleteAlias needs": "as kms:CreateAlias (duo-labs/parliament#3)",
+    "Unknown condition elasticloadbalancing:CreateAction for action elasticloadbalancing:AddTags": "the Service "
+    "Authorization Reference (as of 2026) lists it for AddTags, which tags sent with a create call are authorized "
+    "as; parliament's database (2025) does not",
+    "ec2:CreateSubnet needs arn:*:ec2:*:*:vpc/*": "a create call names an existing resource besides the one it "
+    "makes; the deploy role grants the new one on the request's Project tag and the existing one on its own "
+    "Project tag, in separate statements, and parliament judges statements one at a time (duo-labs/parliament#3)",
+    "ec2:CreateRouteTable needs arn:*:ec2:*:*:vpc/*": "as ec2:CreateSubnet (duo-labs/parliament#3)",
+    "ec2:CreateNatGateway needs arn:*:ec2:*:*:subnet/*": "as ec2:CreateSubnet (duo-labs/parliament#3)",
+    "ec2:AuthorizeSecurityGroupIngress needs arn:*:ec2:*:*:security-group/*": "as ec2:CreateSubnet: the rule and "
+    "its group (duo-labs/parliament#3)",
+    "ec2:AuthorizeSecurityGroupEgress needs arn:*:ec2:*:*:security-group/*": "as ec2:AuthorizeSecurityGroupIngress",
     "sns:GetSubscriptionAttributes needs *": "the Service Authorization Reference (as of 2026) gives the topic as "
     "its resource; parliament's database (2025) does not",
     "sns:Unsubscribe needs *": "as sns:GetSubscriptionAttributes",

@@ -39,7 +39,17 @@ locals {
   ]
   # Target groups are named with a prefix of at most six characters (terraform/alb.tf), which other
   # projects' names may share: the statements that name this pattern also require the Project tag.
-  target_groups   = "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*"
+  target_groups = "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*"
+  # The network resources the stack creates, in groups: each action and the type of resource it creates.
+  # A create call's request tags may be in the context of every resource the call names, so no group
+  # holds a type that one of its actions names as an existing resource (the VPC of a new subnet, the
+  # subnet and address of a NAT gateway, the security group of a new rule, what a flow log watches).
+  network_creates = [
+    { CreateVpc = "vpc", CreateInternetGateway = "internet-gateway", AllocateAddress = "elastic-ip" },
+    { CreateSubnet = "subnet", CreateRouteTable = "route-table", AuthorizeSecurityGroupIngress = "security-group-rule", AuthorizeSecurityGroupEgress = "security-group-rule" },
+    { CreateSecurityGroup = "security-group", CreateFlowLogs = "vpc-flow-log" },
+    { CreateNatGateway = "natgateway" },
+  ]
   scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
   alarms          = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
@@ -160,17 +170,50 @@ data "aws_iam_policy_document" "read" {
   ]
 }
 
-# Deploy role: Networking and load balancing: the VPC and its parts, security groups, flow logs, the load balancer.
+# Deploy role: Networking: the VPC and its parts, security groups, flow logs.
 data "aws_iam_policy_document" "deploy_network" {
+  # EC2 authorizes each resource a call names. A create call's new resource must carry this project's tag;
+  # every resource it names besides (the VPC of a new subnet, the subnet and address of a NAT gateway) and
+  # every resource a later call changes must already carry it.
+  dynamic "statement" {
+    for_each = local.network_creates
+    content {
+      sid       = "CreateNetworkWithThisProjectsTag${statement.key}"
+      actions   = [for action in keys(statement.value) : "ec2:${action}"]
+      resources = [for kind in distinct(values(statement.value)) : "${local.arn}:ec2:${local.at}:${kind}/*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/Project"
+        values   = [var.project]
+      }
+    }
+  }
+
   statement {
-    sid = "ManageTheNetwork"
+    sid       = "TagTheNetworkAsItIsCreated"
+    actions   = ["ec2:CreateTags"]
+    resources = distinct(flatten([for group in local.network_creates : [for kind in values(group) : "${local.arn}:ec2:${local.at}:${kind}/*"]]))
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = flatten([for group in local.network_creates : keys(group)])
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  statement {
+    sid = "ManageThisProjectsNetwork"
     actions = [
-      "ec2:CreateTags", "ec2:DeleteTags",
-      "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
-      "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
-      "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
-      "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress",
-      "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+      "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+      "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
+      "ec2:ReleaseAddress", "ec2:DisassociateAddress", "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
       "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
       "ec2:ReplaceRouteTableAssociation", "ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute",
       "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:ModifySecurityGroupRules",
@@ -179,15 +222,74 @@ data "aws_iam_policy_document" "deploy_network" {
       "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
       "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs",
     ]
-    resources = ["*"]
+    resources = ["${local.arn}:ec2:${local.at}:*"]
 
     condition {
       test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [local.region]
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
     }
   }
 
+  # Tags of this project's network change with the stack; its Project tag is set when a resource is created
+  # and never changed or taken off afterwards. (EC2's DeleteTags without a list takes every tag off: the
+  # list is required.)
+  statement {
+    sid       = "RetagThisProjectsNetwork"
+    actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = ["${local.arn}:ec2:${local.at}:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+
+    condition {
+      test     = "ForAllValues:StringNotEqualsIgnoreCase"
+      variable = "aws:TagKeys"
+      values   = ["Project"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "aws:TagKeys"
+      values   = ["false"]
+    }
+  }
+
+  # A NAT gateway's network interface is AWS's and carries no tags; taking the project's address off it is
+  # still limited to the project's addresses by the statement above.
+  statement {
+    sid       = "FreeAnAddressFromItsNatGateway"
+    actions   = ["ec2:DisassociateAddress"]
+    resources = ["${local.arn}:ec2:${local.at}:network-interface/*"]
+  }
+
+  # AWS creates a VPC's default security group without tags. The stack takes every rule off it and tags it
+  # (terraform/network.tf); only an untagged group can be claimed, so another project's groups stay out.
+  statement {
+    sid       = "ClaimTheDefaultSecurityGroup"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.arn}:ec2:${local.at}:security-group/*"]
+
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/Project"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+  }
+
+}
+
+# Deploy role: The load balancer, its listeners and rules, and the target groups.
+data "aws_iam_policy_document" "deploy_load_balancing" {
   statement {
     sid = "ManageTheLoadBalancer"
     actions = [
@@ -245,6 +347,14 @@ data "aws_iam_policy_document" "deploy_network" {
       test     = "StringEquals"
       variable = "aws:ResourceTag/Project"
       values   = [var.project]
+    }
+
+    # The Project tag is set when a group is created and never changed or taken off afterwards (in any case:
+    # IAM's condition keys are not case-sensitive, EC2's and ELB's tag keys are).
+    condition {
+      test     = "ForAllValues:StringNotEqualsIgnoreCase"
+      variable = "aws:TagKeys"
+      values   = ["Project"]
     }
   }
 }
@@ -481,6 +591,7 @@ locals {
   managed_policies = merge({
     terraform-read = data.aws_iam_policy_document.read.json
     deploy-network = data.aws_iam_policy_document.deploy_network.json
+    deploy-balance = data.aws_iam_policy_document.deploy_load_balancing.json
     deploy-compute = data.aws_iam_policy_document.deploy_compute.json
     deploy-state   = data.aws_iam_policy_document.deploy_state_logs_and_keys.json
     deploy-observe = data.aws_iam_policy_document.deploy_observability.json
