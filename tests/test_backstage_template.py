@@ -189,7 +189,7 @@ def test_fetch_cookiecutter_renders_what_cookiecutter_renders(backstage, templat
     cli_project, cli_answers = bakery(answers), bakery.answers(answers)
     data = form_data(template, answers, slug=cli_answers["project_slug"])
     assert form_errors(backstage, {"answers": data}) == {"answers": []}
-    cookiecutter = Path(find_tool("cookiecutter", "pip install -r requirements-dev.txt"))
+    cookiecutter = Path(find_tool("cookiecutter", "make .venv/.installed (from uv.lock)"))
     config = tmp_path / "cookiecutterrc.yaml"
     config.write_text(f"cookiecutters_dir: {tmp_path / 'cookiecutters'}\nreplay_dir: {tmp_path / 'replay'}\n")
     workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"

@@ -9,7 +9,7 @@ import yaml
 from tests.conftest import find_tool, run
 from tests.test_bake import VALID_EDGE_CASES
 
-MKDOCS_HINT = "pip install -r requirements-dev.txt (mkdocs, mkdocs-techdocs-core)"
+MKDOCS_HINT = "make .venv/.installed (mkdocs, mkdocs-techdocs-core, from uv.lock)"
 
 
 def catalog_entry(backstage, catalog_info: Path) -> dict:

@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 import time
+import tomllib
 
 import pytest
 
@@ -519,5 +520,6 @@ def test_the_rendered_projects_own_emulated_apply_passes(bakery, terraform, over
 def test_the_rendered_emulator_pins_the_moto_this_suite_proves(bakery):
     pins = lambda text: re.findall(r"^moto==(\S+)", text, re.MULTILINE)  # noqa: E731
     rendered = pins((bakery({}) / "requirements-emulator.txt").read_text())
-    assert rendered and rendered == [version.split()[0] for version in re.findall(
-        r"^moto\[server\]==(\S+)", (TEMPLATE_DIR / "requirements-dev.txt").read_text(), re.MULTILINE)]
+    locked = [package["version"] for package in tomllib.loads((TEMPLATE_DIR / "uv.lock").read_text())["package"]
+              if package["name"] == "moto"]
+    assert rendered and rendered == locked

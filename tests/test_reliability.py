@@ -129,7 +129,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0_in_time(
 
 
 def test_schemathesis_finds_no_server_error_or_schema_violation(server, tmp_path):
-    schemathesis = find_tool("schemathesis", "pip install -r requirements-dev.txt")
+    schemathesis = find_tool("schemathesis", "make .venv/.installed (from uv.lock)")
     result = run([schemathesis, "run", f"http://127.0.0.1:{server.port}/openapi.json", "--checks", "all",
                   "--max-examples", "100", "--seed", "20261127", "--report", "junit",
                   "--report-junit-path", str(tmp_path / "schemathesis.xml")], cwd=tmp_path, ok=(0, 1))

@@ -1,85 +1,128 @@
-"""The template's own Python tools: lock files compiled from the .in files a person edits, every dependency
-pinned with hashes, installed in pip's hash-checking mode, and read by Dependabot and the CI's pip cache."""
+"""The template's own Python tools: pinned in pyproject.toml (and tools/checkov/pyproject.toml), resolved by uv
+into lock files that pin every dependency with its files' hashes, installed with `uv sync --locked` (which
+refuses a lock that no longer matches its pyproject.toml), and read by Dependabot. uv itself comes from the
+one requirements file pip reads, hash-checked too."""
 import re
+import shutil
+import tomllib
 
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE_DIR, run
+from tests.conftest import TEMPLATE_DIR, missing, run
 
-LOCKED = ["requirements-dev", "requirements-checkov"]
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(\S+)", re.MULTILINE)
-HASHED = re.compile(r"^\S+==\S+(\s+--hash=sha256:[0-9a-f]{64})+$")
-COMPILE_OPTION = re.compile(r"(?<!\S)--[a-z-]+(?==|\s|$)")
+PROJECTS = [TEMPLATE_DIR, TEMPLATE_DIR / "tools/checkov"]
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)$")
 
 
-def pins(text: str) -> dict[str, str]:
-    """name[extras] -> version of each `==` pin, the name normalised as pip normalises it."""
-    return {re.sub(r"[-_.]+", "-", name.lower()) + extras: version for name, extras, version in PIN.findall(text)}
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.lower())
 
 
-def entries(text: str) -> list[str]:
-    """Each requirement of a requirements file on one line: comments dropped, continuation lines joined."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    return [entry.strip() for entry in "\n".join(lines).replace("\\\n", " ").splitlines() if entry.strip()]
+def pyproject(project) -> dict:
+    return tomllib.loads((project / "pyproject.toml").read_text())
 
 
-def compile_command(lock: str) -> str:
-    """The pip-compile command the lock file's header records (Dependabot reads its options from there too)."""
-    return re.search(r"^#\s+(pip-compile .*)$", lock, re.MULTILINE)[1]
+def pins(project) -> dict[str, str]:
+    """name -> version of each `==` pin of the project's dependencies and dependency groups."""
+    data = pyproject(project)
+    listed = data["project"]["dependencies"] + [item for group in data.get("dependency-groups", {}).values()
+                                                for item in group if isinstance(item, str)]
+    found = [PIN.match(item) for item in listed]
+    assert all(found), f"every requirement is pinned with ==: {listed}"
+    return {normalised(match[1]): match[2] for match in found}
 
 
-@pytest.mark.parametrize("name", LOCKED)
-def test_the_lock_pins_every_dependency_with_its_hashes(name):
-    locked = entries((TEMPLATE_DIR / f"{name}.txt").read_text())
-    assert len(locked) > 1
-    assert [entry.split()[0] for entry in locked if not HASHED.match(entry)] == []
+def locked(project) -> list[dict]:
+    return tomllib.loads((project / "uv.lock").read_text())["package"]
 
 
-@pytest.mark.parametrize("name", LOCKED)
-def test_the_lock_keeps_every_version_its_in_file_pins(name):
-    listed = entries((TEMPLATE_DIR / f"{name}.in").read_text())
-    wanted = pins("\n".join(listed))
-    assert wanted and len(wanted) == len(listed), "every requirement in the .in file is pinned with =="
-    locked = pins((TEMPLATE_DIR / f"{name}.txt").read_text())
-    assert {requirement: locked.get(requirement) for requirement in wanted} == wanted
+@pytest.fixture(scope="module")
+def uv() -> str:
+    path = TEMPLATE_DIR / ".venv-uv/bin/uv"
+    if not path.exists():
+        missing("uv", "make .venv-uv/bin/uv (pip installs it from requirements-uv.txt)")
+    return str(path)
 
 
-@pytest.mark.parametrize("name", LOCKED)
-def test_the_lock_was_compiled_by_make_lock(name):
-    recipe = run(["make", "-n", "lock"], cwd=TEMPLATE_DIR).stdout
-    assert f"{name}.in" in recipe
-    make_lock = set(COMPILE_OPTION.findall(recipe[recipe.index("pip-compile"):])) - {"--quiet"}
-    header = compile_command((TEMPLATE_DIR / f"{name}.txt").read_text())
-    assert header.endswith(f" {name}.in")
-    assert set(COMPILE_OPTION.findall(header)) == make_lock
-    assert {"--generate-hashes", "--allow-unsafe"} <= make_lock
+@pytest.mark.parametrize("project", PROJECTS, ids=["tools", "checkov"])
+def test_the_lock_keeps_every_version_pyproject_pins(project):
+    wanted = pins(project)
+    versions = {}
+    for package in locked(project):
+        versions.setdefault(package["name"], set()).add(package.get("version"))
+    assert wanted and {name: versions.get(name) for name in wanted} == {name: {v} for name, v in wanted.items()}
 
 
-def test_make_installs_each_lock_in_hash_checking_mode():
-    recipes = run(["make", "-n", "-B", "PYTHON=python3", ".venv/.installed", ".venv-checkov/.installed"],
-                  cwd=TEMPLATE_DIR).stdout
-    installs = re.findall(r"pip install .*", recipes)
-    assert installs == [f"pip install --quiet --require-hashes -r {name}.txt" for name in LOCKED]
+@pytest.mark.parametrize("project", PROJECTS, ids=["tools", "checkov"])
+def test_every_locked_download_carries_its_hash(project):
+    downloads = [item for package in locked(project) if "registry" in package.get("source", {})
+                 for item in [package.get("sdist", {})] * ("sdist" in package) + package.get("wheels", [])]
+    assert len(downloads) > 50
+    assert [item["url"] for item in downloads if not re.fullmatch(r"sha256:[0-9a-f]{64}", item.get("hash", ""))] == []
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=["tools", "checkov"])
+def test_the_lock_matches_its_pyproject(uv, project):
+    run([uv, "lock", "--locked", "--offline", "--project", str(project)], cwd=TEMPLATE_DIR,
+        env={"UV_PYTHON_DOWNLOADS": "never"})
+
+
+def test_a_pin_changed_without_make_lock_is_refused_with_the_command_to_fix_it(uv, tmp_path):
+    for name in ("pyproject.toml", "uv.lock"):
+        shutil.copy(TEMPLATE_DIR / name, tmp_path / name)
+    text = (tmp_path / "pyproject.toml").read_text()
+    version = pins(TEMPLATE_DIR)["pytest"]
+    (tmp_path / "pyproject.toml").write_text(text.replace(f'"pytest=={version}"', '"pytest==8.4.2"'))
+    # uv resolves the changed pin from the registry before it can tell the lock is out of date.
+    refused = run([uv, "sync", "--locked", "--project", str(tmp_path)], cwd=tmp_path, ok=(1, 2),
+                  env={"UV_PYTHON_DOWNLOADS": "never", "UV_PROJECT_ENVIRONMENT": str(tmp_path / "env")})
+    message = refused.stderr.strip()
+    assert "needs to be updated" in message and "uv lock" in message, message
+    print(f"lock mismatch: {message}")
+
+
+def test_rendering_installs_cookiecutter_alone(uv):
+    exported = run([uv, "export", "--locked", "--offline", "--no-default-groups", "--group", "render",
+                    "--no-hashes", "--no-header", "--no-annotate"], cwd=TEMPLATE_DIR).stdout
+    names = {normalised(match[1]) for match in map(PIN.match, exported.split()) if match}
+    assert "cookiecutter" in names
+    assert not names & {"pytest", "moto", "boto3", "checkov", "schemathesis", "mkdocs"}, names
+
+
+def test_make_installs_each_environment_from_its_lock():
+    recipes = run(["make", "-n", "-B", "PYTHON=python3", ".venv-uv/bin/uv", ".venv-render/.installed",
+                   ".venv/.installed", ".venv-checkov/.installed"], cwd=TEMPLATE_DIR).stdout
+    assert "pip install --quiet --require-hashes -r requirements-uv.txt" in recipes
+    syncs = [sync.split(" || ")[0] for sync in re.findall(r"uv sync (.*)", recipes)]
+    assert len(syncs) == 3 and all(sync.startswith("--locked ") for sync in syncs), syncs
+    assert syncs[0].endswith("--no-default-groups --group render")
+    assert syncs[2].endswith("--project tools/checkov")
+    assert recipes.count("run make lock") == 3, "a lock that no longer matches says what to run"
     makefile = (TEMPLATE_DIR / "Makefile").read_text()
-    for venv, name in zip(("$(VENV)", "$(CHECKOV_VENV)"), LOCKED):
-        assert f"\n{venv}/.installed: {name}.txt\n" in makefile, "a new lock file reinstalls its environment"
+    assert "\n$(VENV)/.installed: $(UV) pyproject.toml uv.lock\n" in makefile, "a new lock reinstalls"
 
 
-def test_the_locks_are_compiled_on_the_oldest_python_the_template_supports():
-    """pip-compile pins for the Python it runs on; the newer ones install the same lock files."""
-    oldest = ".".join(re.search(r"sys\.version_info < \((\d+), (\d+)\)",
-                                (TEMPLATE_DIR / "scripts/find-python.sh").read_text()).groups())
-    makefile = (TEMPLATE_DIR / "Makefile").read_text()
-    assert re.search(r"^LOCK_PYTHON \?= python(\S+)$", makefile, re.MULTILINE)[1] == oldest
-    for name in LOCKED:
-        lock = (TEMPLATE_DIR / f"{name}.txt").read_text()
-        assert re.search(r"autogenerated by pip-compile with Python (\S+)", lock)[1] == oldest
+def test_pip_installs_the_uv_both_projects_require():
+    lock = (TEMPLATE_DIR / "requirements-uv.txt").read_text()
+    version = re.search(r"^uv==(\S+) \\$", lock, re.MULTILINE)[1]
+    assert len(re.findall(r"--hash=sha256:[0-9a-f]{64}", lock)) > 5, "every platform's wheel"
+    assert {pyproject(project)["tool"]["uv"]["required-version"] for project in PROJECTS} == {f"=={version}"}
+    header = re.search(r"^# +uv pip compile (.*)$", lock, re.MULTILINE)[1]
+    recipe = re.search(r"\$\(UV\) pip compile (.*)$", (TEMPLATE_DIR / "Makefile").read_text(), re.MULTILINE)[1]
+    assert set(re.findall(r"--[a-z-]+", header)) == set(re.findall(r"--[a-z-]+", recipe)) - {"--quiet"}, (
+        "make lock compiled requirements-uv.txt")
 
 
-def test_the_template_ci_caches_pip_on_the_lock_files():
+def test_dependabot_updates_both_locks_and_uv():
+    config = yaml.safe_load((TEMPLATE_DIR / ".github/dependabot.yml").read_text())
+    covered = {(update["package-ecosystem"], directory) for update in config["updates"]
+               for directory in update.get("directories", [update.get("directory")])}
+    assert {("uv", "/"), ("uv", "/tools/checkov"), ("pip", "/")} <= covered
+
+
+def test_the_template_ci_caches_pip_on_the_uv_requirements():
     workflow = yaml.safe_load((TEMPLATE_DIR / ".github/workflows/ci.yml").read_text())
     (setup,) = [step for step in workflow["jobs"]["test"]["steps"]
                 if step.get("uses", "").startswith("actions/setup-python@")]
-    cached = {path.name for path in TEMPLATE_DIR.glob(setup["with"]["cache-dependency-path"])}
-    assert {f"{name}.txt" for name in LOCKED} <= cached
+    assert {path.name for path in TEMPLATE_DIR.glob(setup["with"]["cache-dependency-path"])} == {"requirements-uv.txt"}

@@ -17,7 +17,7 @@ from cookiecutter.main import cookiecutter
 from tests.conftest import TEMPLATE_DIR, VARIANTS, find_tool, load_hcl, run
 from tests.test_terraform import terraform_run
 
-CRUFT_HINT = "pip install -r requirements-dev.txt (cruft)"
+CRUFT_HINT = "make .venv/.installed (cruft, from uv.lock)"
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 UPDATED_VARIANTS = [case for case in VARIANTS if case.id in ("defaults", "eu-west-1-three-azs")]
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======$|>>>>>>>)", re.MULTILINE)

@@ -329,12 +329,12 @@ def test_make_targets_the_workflow_calls_exist(project, command):
 
 
 def test_template_dependabot_sees_every_lock_file_of_the_suite():
-    """The template's own Python requirements, actions and each npm lock file under tests/."""
+    """The template's own Python locks (uv's, and pip's for uv itself), actions and each npm lock under tests/."""
     config = yaml.safe_load((TEMPLATE_DIR / ".github/dependabot.yml").read_text())
     covered = {(update["package-ecosystem"], directory) for update in config["updates"]
                for directory in update.get("directories", [update.get("directory")])}
     locks = {("npm", f"/{lock.parent.relative_to(TEMPLATE_DIR)}") for lock in (TEMPLATE_DIR / "tests").glob(
         "*/package-lock.json")}
     assert locks and locks <= covered
-    assert {("pip", "/"), ("github-actions", "/")} <= covered
+    assert {("uv", "/"), ("uv", "/tools/checkov"), ("pip", "/"), ("github-actions", "/")} <= covered
     assert all(update["cooldown"]["default-days"] >= 7 for update in config["updates"])
