@@ -10,8 +10,8 @@ CHECKOV_VENV := .venv-checkov
 UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 # uv uses the Python scripts/find-python.sh found and never downloads one; --locked refuses a uv.lock that
-# no longer matches its pyproject.toml.
-UV_SYNC := UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python $(PYTHON)
+# no longer matches its pyproject.toml; --compile-bytecode compiles at install, as pip does.
+UV_SYNC := UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --compile-bytecode --python $(PYTHON)
 LOCK_HINT := || { echo "If uv says the lock needs to be updated: a pin in a pyproject.toml changed; run make lock." >&2; exit 1; }
 OUT ?= build
 # Many tests wait on Terraform's provider or the emulated AWS account rather than compute: twice as many
