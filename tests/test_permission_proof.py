@@ -116,6 +116,46 @@ def test_an_address_is_disassociated_on_the_elastic_ip_and_interface_the_associa
                                                  ec2_arn("network-interface", "eni-1")]
 
 
+def tags_of(found, resource: str) -> dict:
+    (context,) = [item.context for item in found if item.resource == resource]
+    return {key: value for key, value in context.items() if key.startswith(("aws:ResourceTag/", "aws:RequestTag/"))}
+
+
+def test_a_new_subnet_lends_its_tags_to_no_other_resource_its_answer_names():
+    """The VPC a subnet is created in keeps its own tags: another project's VPC never looks like this one's."""
+    model = Model(ACCOUNT)
+    model.observe(call("ec2", "CreateVpc", {"TagSpecifications": [{"Tags": [{"Key": "Project", "Value": "other"}]}]},
+                       {"Vpc": {"VpcId": "vpc-1"}}))
+    tags = [{"ResourceType": "subnet", "Tags": [{"Key": "Project", "Value": "svc"}]}]
+    model.observe(call("ec2", "CreateSubnet", {"VpcId": "vpc-1", "TagSpecifications": tags},
+                       {"Subnet": {"SubnetId": "subnet-1", "VpcId": "vpc-1"}}))
+    found = model.authorizations(call("ec2", "CreateSubnet", {"VpcId": "vpc-1", "TagSpecifications": tags},
+                                      {"Subnet": {"SubnetId": "subnet-2", "VpcId": "vpc-1"}}), DEPLOY_ROLE)
+    # The request's tags reach the VPC's context too; its own tag stays the other project's.
+    assert tags_of(found, ec2_arn("vpc", "vpc-1")) == {
+        "aws:ResourceTag/Project": "other", "aws:RequestTag/Project": "svc"}
+    assert tags_of(model.authorizations(call("ec2", "DeleteSubnet", {"SubnetId": "subnet-1"}), DEPLOY_ROLE),
+                   ec2_arn("subnet", "subnet-1")) == {"aws:ResourceTag/Project": "svc"}
+
+
+def test_tags_added_or_taken_off_later_are_the_resources_tags_from_then_on():
+    model = Model(ACCOUNT)
+    added = [{"Key": "Project", "Value": "svc"}, {"Key": "Name", "Value": "default"}]
+    model.observe(call("ec2", "CreateTags", {"Resources": ["sg-1"], "Tags": added}))
+    group = ec2_arn("security-group", "sg-1")
+    revoke = call("ec2", "RevokeSecurityGroupIngress", {"GroupId": "sg-1"})
+    assert tags_of(model.authorizations(revoke, DEPLOY_ROLE), group) == {
+        "aws:ResourceTag/Project": "svc", "aws:ResourceTag/Name": "default"}
+    model.observe(call("ec2", "DeleteTags", {"Resources": ["sg-1"], "Tags": [{"Key": "Name"}]}))
+    assert tags_of(model.authorizations(revoke, DEPLOY_ROLE), group) == {"aws:ResourceTag/Project": "svc"}
+    group_arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/svc/1"
+    model.observe(call("elasticloadbalancing", "AddTags", {"ResourceArns": [group_arn],
+                                                           "Tags": [{"Key": "Project", "Value": "svc"}]}))
+    found = model.authorizations(call("elasticloadbalancing", "RemoveTags", {"ResourceArns": [group_arn],
+                                                                             "TagKeys": ["Project"]}), DEPLOY_ROLE)
+    assert found[0].context["aws:ResourceTag/Project"] == "svc" and found[0].context["aws:TagKeys"] == ["Project"]
+
+
 @pytest.mark.parametrize("operation, association", [
     ("DisassociateRouteTable", "rtbassoc-never-seen"), ("DisassociateAddress", "eipassoc-never-seen")])
 def test_an_association_the_model_never_saw_is_unmodelled(operation, association):
