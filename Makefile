@@ -55,10 +55,11 @@ $(BACKSTAGE): tests/backstage/package.json tests/backstage/package-lock.json
 	npm ci --prefix tests/backstage --no-audit --no-fund --loglevel=error
 	touch $@
 
-lock: $(UV) ## Resolve uv.lock and tools/checkov/uv.lock again after a pin changed, and requirements-uv.txt
+lock: $(UV) $(RENDER_VENV)/.installed ## Resolve every uv.lock again after a pin changed (the rendered project's too), and requirements-uv.txt
 	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON)
 	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON) --project tools/checkov
 	$(UV) pip compile --quiet --generate-hashes --universal requirements-uv.in -o requirements-uv.txt
+	scripts/lock-rendered.sh $(UV) $(PYTHON) $(RENDER_VENV)/bin/cookiecutter
 
 render: $(RENDER_VENV)/.installed ## Render the default project into build/ (OUT=dir to change)
 	$(RENDER_VENV)/bin/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .

@@ -39,16 +39,18 @@ def container_command(project: Path, python: str) -> list[str]:
 
 
 def runtime_environment(project: Path, env_dir: Path) -> str:
-    """A virtual environment with the project's runtime requirements only; returns its python."""
+    """A virtual environment with the project's runtime dependencies only, installed from its uv.lock as the
+    image's build stage installs them (no dev or emulator group); returns its python."""
     python = env_dir / "bin" / "python"
-    marker = env_dir / ".requirements"
-    requirements = (project / "requirements.txt").read_text()
-    if not (marker.exists() and marker.read_text() == requirements):
+    marker = env_dir / ".lock"
+    lock = (project / "uv.lock").read_text()
+    if not (marker.exists() and marker.read_text() == lock):
         shutil.rmtree(env_dir, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--require-hashes",
-                        "-r", str(project / "requirements.txt")], check=True)
-        marker.write_text(requirements)
+        uv = TEMPLATE_DIR / ".venv-uv/bin/uv"
+        subprocess.run([str(uv), "sync", "--quiet", "--locked", "--no-dev", "--compile-bytecode",
+                        "--python", sys.executable], cwd=project, check=True,
+                       env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(env_dir), "UV_PYTHON_DOWNLOADS": "never"})
+        marker.write_text(lock)
     return str(python)
 
 

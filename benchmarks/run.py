@@ -75,7 +75,7 @@ def table(results: dict, startup: dict, rss: dict, runtime_mib: float, args: arg
     rows.append("| resident memory after load, MiB | " + " | ".join(f"{rss[a]:.1f}" for a in apps)
                 + f" | < {TARGETS['rss_mib']:.0f} | {verdict(rss['service'] < TARGETS['rss_mib'], 'service')} |")
     rows.append(f"| runtime dependencies installed, MiB | {runtime_mib:.1f} | | | < {TARGETS['runtime_mib']:.0f} | "
-                + verdict(runtime_mib < TARGETS["runtime_mib"], "requirements.txt only") + " |")
+                + verdict(runtime_mib < TARGETS["runtime_mib"], "runtime group only") + " |")
     header = (f"Machine: {machine()}\n\n"
               f"Load: wrk, 1 thread, {args.connections} connections, {args.seconds} s per run, median of "
               f"{args.repeats} interleaved runs; servers: uvicorn, 1 worker, the service's own options.\n")

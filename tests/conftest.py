@@ -160,21 +160,37 @@ def answers(bakery, variant) -> dict:
 
 
 @pytest.fixture(scope="session")
-def rendered_python(bakery) -> str:
-    """One virtual environment with the rendered projects' pinned dependencies, shared by all variants."""
+def uv() -> str:
+    """The uv `make` uses: pinned in requirements-uv.txt and installed by pip with its hashes."""
+    path = TEMPLATE_DIR / ".venv-uv/bin/uv"
+    if not path.exists():
+        missing("uv", "make .venv-uv/bin/uv (pip installs it from requirements-uv.txt)")
+    return str(path)
+
+
+def uv_sync(uv: str, project: Path, environment: Path, *options: str,
+            ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+    """`uv sync --locked` of a rendered project into the given environment, with this interpreter and no
+    download of another."""
+    return run([uv, "sync", "--locked", "--python", sys.executable, *options], cwd=project, ok=ok,
+               env={"UV_PROJECT_ENVIRONMENT": str(environment), "UV_PYTHON_DOWNLOADS": "never"})
+
+
+@pytest.fixture(scope="session")
+def rendered_python(bakery, uv) -> str:
+    """One virtual environment installed from the rendered projects' uv.lock (the runtime dependencies and the
+    dev group, as `make install` installs them), shared by all variants: their pyproject.toml and uv.lock
+    are the same in every render (tests/test_rendered_dependencies.py)."""
     default = bakery({})
-    requirements = [default / "requirements.txt", default / "requirements-dev.txt"]
     digest = hashlib.sha256(sys.version.encode())
-    for path in requirements:
-        digest.update(path.read_bytes())
+    for name in ("pyproject.toml", "uv.lock"):
+        digest.update((default / name).read_bytes())
     env_dir = CACHE_DIR / f"rendered-env-{digest.hexdigest()[:16]}"
     python = env_dir / "bin" / "python"
     with file_lock(CACHE_DIR / "rendered-env.lock"):
         if not (env_dir / ".complete").exists():
             shutil.rmtree(env_dir, ignore_errors=True)
-            run([sys.executable, "-m", "venv", str(env_dir)], cwd=default)
-            run([str(python), "-m", "pip", "install", "--quiet", "--require-hashes",
-                 *(arg for path in requirements for arg in ("-r", str(path)))], cwd=default)
+            uv_sync(uv, default, env_dir)
             (env_dir / ".complete").touch()
     return str(python)
 

@@ -17,7 +17,7 @@ from tests.test_hooks import VALID
 
 EXPECTED_FILES = [
     ".dockerignore", ".flake8", ".gitignore", "Dockerfile", "Makefile", "README.md", "pyproject.toml",
-    "requirements.in", "requirements.txt", "requirements-dev.in", "requirements-dev.txt",
+    "uv.lock", "requirements-uv.in", "requirements-uv.txt",
     "app/__main__.py", "app/main.py", "app/server.py", "app/healthcheck.py", "app/middleware.py",
     "app/core/config.py", "app/core/logging.py", "app/api/routes/health.py", "app/api/routes/greetings.py",
     "tests/conftest.py", "tests/test_health.py",

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE_DIR, missing, run
+from tests.conftest import TEMPLATE_DIR, run
 
 PROJECTS = [TEMPLATE_DIR, TEMPLATE_DIR / "tools/checkov"]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)$")
@@ -35,14 +35,6 @@ def pins(project) -> dict[str, str]:
 
 def locked(project) -> list[dict]:
     return tomllib.loads((project / "uv.lock").read_text())["package"]
-
-
-@pytest.fixture(scope="module")
-def uv() -> str:
-    path = TEMPLATE_DIR / ".venv-uv/bin/uv"
-    if not path.exists():
-        missing("uv", "make .venv-uv/bin/uv (pip installs it from requirements-uv.txt)")
-    return str(path)
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=["tools", "checkov"])

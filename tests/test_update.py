@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,3 +246,99 @@ def test_cruft_json_records_the_source_and_identical_renders_match(cruft, templa
     state = json.loads((first / ".cruft.json").read_text())
     assert (state["template"], state["commit"]) == (str(template_history.repo), template_history.current)
     assert state["context"]["cookiecutter"]["nat_mode"] == "single"
+
+
+# --- the move to uv -------------------------------------------------------------------------------------------
+# The template before uv kept the service's pins in pip-tools files. The older template here is the current one
+# in that layout: the same pins, in requirements.in (runtime), requirements-dev.in and requirements-emulator.in
+# with their compiled .txt files, and a pyproject.toml without dependencies.
+PIP_TOOLS_FILES = {"requirements.in": "project.dependencies", "requirements-dev.in": "dependency-groups.dev",
+                   "requirements-emulator.in": "dependency-groups.emulator"}
+USER_PINS = {"requirements.in": "PyYAML==6.0.4", "requirements-dev.in": "pytest-xdist==3.8.0"}
+
+
+def pins_of(pyproject: str, key: str) -> list[str]:
+    """The quoted pins of one list of the template's pyproject.toml (which is Jinja, not yet TOML)."""
+    start = pyproject.index({"project.dependencies": "\ndependencies = [",
+                             "dependency-groups.dev": "\ndev = [",
+                             "dependency-groups.emulator": "\nemulator = ["}[key])
+    block = pyproject[start:pyproject.index("\n]", start)]
+    return re.findall(r'^\s*"([^"]+)",$', block, re.MULTILINE)
+
+
+def make_pip_tools(template: Path) -> None:
+    project = template / PROJECT_DIR
+    pyproject = (project / "pyproject.toml").read_text()
+    for name, key in PIP_TOOLS_FILES.items():
+        pins = pins_of(pyproject, key) + (["pip-tools==7.6.2"] if name == "requirements-dev.in" else [])
+        header = "-c requirements.txt\n" if name == "requirements-dev.in" else ""
+        (project / name).write_text(f"# Edit this file, then `make lock`.\n{header}" + "\n".join(pins) + "\n")
+        (project / name).with_suffix(".txt").write_text("# Compiled by pip-compile.\n" + "\n".join(pins) + "\n")
+    start, end = pyproject.index("# The lowest Python"), pyproject.index("[tool.pytest.ini_options]")
+    (project / "pyproject.toml").write_text(
+        pyproject[:start] + 'requires-python = ">={{ cookiecutter.python_version }}"\n\n' + pyproject[end:])
+    for name in ("uv.lock", "requirements-uv.in", "requirements-uv.txt", "scripts/adopt-requirements.py"):
+        (project / name).unlink()
+
+
+@pytest.fixture(scope="session")
+def pip_tools_history(tmp_path_factory) -> TemplateHistory:
+    """A throwaway repository of the template: the older commit in the pip-tools layout, then the current one."""
+    tmp = tmp_path_factory.mktemp("pip-tools-history")
+    env, repo = hermetic_env(tmp), tmp / "template"
+    repo.mkdir()
+    copy_template(repo)
+    make_pip_tools(repo)
+    git(repo, env, "init", "-q", "-b", "main")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "The template with pip-tools")
+    copy_template(repo)
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "The template with uv")
+    return TemplateHistory(repo, git(repo, env, "rev-parse", "HEAD~1"), git(repo, env, "rev-parse", "HEAD"))
+
+
+def test_cruft_update_to_uv_then_make_adopt_requirements_keeps_the_users_own_pins(
+        cruft, pip_tools_history, uv, tmp_path, record_property):
+    """A project that added a runtime and a dev pin to its pip-tools files: cruft adds uv.lock and the new
+    pyproject.toml and leaves the old files as they were (no .rej, no conflict), and `make adopt-requirements`
+    moves the user's own pins into pyproject.toml and uv.lock, keeps the template's, and deletes the old
+    files. The project then installs from the lock and passes its tests."""
+    env = hermetic_env(tmp_path)
+    project = cruft_create(cruft, pip_tools_history, pip_tools_history.older, {}, tmp_path / "service", env)
+    git(project, env, "init", "-q", "-b", "main")
+    git(project, env, "add", "-A")
+    git(project, env, "commit", "-q", "-m", "Render the service")
+    for name, pin in USER_PINS.items():
+        for path in (project / name, (project / name).with_suffix(".txt")):
+            path.write_text(path.read_text() + pin + "\n")
+    git(project, env, "commit", "-q", "-a", "-m", "YAML for the service, xdist for its tests")
+    run([cruft, "update", "--skip-apply-ask"], cwd=project, env=env)
+
+    # The deletion of a changed file does not apply, and cruft then leaves every old file where it was (the
+    # unchanged requirements-emulator.in too), says nothing of them, and writes no .rej file.
+    left = {path.name for path in project.glob("requirements*")}
+    assert {*USER_PINS, *(Path(name).with_suffix(".txt").name for name in USER_PINS)} <= left, left
+    assert (project / "uv.lock").is_file() and not list(project.rglob("*.rej"))
+
+    adopt = run(["make", "adopt-requirements", f"UV={uv}", f"PYTHON={sys.executable}"], cwd=project, timeout=600)
+    assert "requirements.in: adding PyYAML==6.0.4" in adopt.stdout, adopt.stdout
+    assert "requirements-dev.in: adding pytest-xdist==3.8.0" in adopt.stdout, adopt.stdout
+    left = sorted(path.name for path in project.glob("requirements*"))
+    assert left == ["requirements-uv.in", "requirements-uv.txt"], left
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    current = tomllib.loads((cruft_create(cruft, pip_tools_history, pip_tools_history.current, {},
+                                          tmp_path / "current", env) / "pyproject.toml").read_text())
+    lower = lambda pins: sorted(pin.lower() for pin in pins)  # noqa: E731
+    assert lower(data["project"]["dependencies"]) == lower(current["project"]["dependencies"] + ["PyYAML==6.0.4"])
+    assert lower(data["dependency-groups"]["dev"]) == lower(current["dependency-groups"]["dev"]
+                                                            + ["pytest-xdist==3.8.0"])
+    assert data["dependency-groups"]["emulator"] == current["dependency-groups"]["emulator"]
+
+    make = ["make", f"UV={uv}", f"PYTHON={sys.executable}"]
+    run([*make, "install"], cwd=project, env={"UV_PYTHON_DOWNLOADS": "never"})
+    run([str(project / ".venv/bin/python"), "-c", "import yaml, xdist"], cwd=project)
+    tests = run([*make, "test"], cwd=project)
+    changed = git(project, env, "status", "--porcelain").splitlines()
+    record_property("summary", f"cruft update to uv, then make adopt-requirements: {len(changed)} paths changed, "
+                               f"2 pins of the user's kept; {re.search(r'[0-9]+ passed', tests.stdout)[0]}")

@@ -303,7 +303,7 @@ def test_every_python_version_follows_the_dockerfile(project, answers):
 def test_dependabot_covers_every_ecosystem_with_a_cooldown(project):
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
     ecosystems = {update["package-ecosystem"] for update in config["updates"]}
-    assert ecosystems == {"pip", "github-actions", "docker", "terraform"}
+    assert ecosystems == {"uv", "github-actions", "docker", "terraform"}
     assert all(update["cooldown"]["default-days"] >= 7 for update in config["updates"])
     assert "{{" not in (project / ".github/dependabot.yml").read_text()
 
