@@ -58,7 +58,7 @@ $(BACKSTAGE): tests/backstage/package.json tests/backstage/package-lock.json
 lock: $(UV) $(RENDER_VENV)/.installed ## Resolve every uv.lock again after a pin changed (the rendered project's too), and requirements-uv.txt
 	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON)
 	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON) --project tools/checkov
-	$(UV) pip compile --quiet --generate-hashes --universal requirements-uv.in -o requirements-uv.txt
+	$(UV) pip compile --quiet --no-config --generate-hashes --universal requirements-uv.in -o requirements-uv.txt
 	scripts/lock-rendered.sh $(UV) $(PYTHON) $(RENDER_VENV)/bin/cookiecutter
 
 render: $(RENDER_VENV)/.installed ## Render the default project into build/ (OUT=dir to change)

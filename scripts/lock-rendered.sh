@@ -16,7 +16,7 @@ project=$(find "$out" -mindepth 1 -maxdepth 1 -type d)
 slug=$(basename "$project")
 echo "Locking the rendered project ($slug) with $("$uv" --version)"
 (cd "$project" && UV_PYTHON_DOWNLOADS=never "$uv" lock --python "$python" \
-  && "$uv" pip compile --quiet --generate-hashes --universal requirements-uv.in -o requirements-uv.txt)
+  && "$uv" pip compile --quiet --no-config --generate-hashes --universal requirements-uv.in -o requirements-uv.txt)
 
 # The lock names the project once, as the root package; the template writes that name as its input.
 if [ "$(grep -cx "name = \"$slug\"" "$project/uv.lock")" != 1 ]; then

@@ -118,7 +118,7 @@ def test_the_image_build_stage_installs_the_runtime_alone_with_its_bytecode(bake
     cache_mount = r"^RUN --mount=type=cache,target=/root/\.cache/uv \\\n(.*?)\n\n"
     sync = re.search(cache_mount, stage, re.MULTILINE | re.DOTALL)[1]
     mounts = re.findall(r"--mount=type=bind,source=(\S+),target=(\S+)", sync)
-    assert sorted(mounts) == [("pyproject.toml", "pyproject.toml"), ("uv.lock", "uv.lock")]
+    assert sorted(mounts) == [("pyproject.toml", "/srv/pyproject.toml"), ("uv.lock", "/srv/uv.lock")]
     command = sync.rsplit("\\\n", 1)[1].split()
     assert command == ["/opt/uv/bin/uv", "sync", "--locked"]
     context = tmp_path / "context"
@@ -138,6 +138,39 @@ def test_the_image_build_stage_installs_the_runtime_alone_with_its_bytecode(bake
     assert admitted == {"app/", "pyproject.toml", "uv.lock", "requirements-uv.txt"}
 
 
+def wheel_serves(filename: str, machine: str, python: str) -> bool:
+    """Whether a wheel installs on manylinux for this machine (x86_64, aarch64) and CPython (312, 313)."""
+    _, _, python_tag, abi, platform = filename[:-len(".whl")].rsplit("-", 4)
+    if platform == "any":
+        return True
+    if not (platform.startswith("manylinux") and platform.endswith(machine)):
+        return False
+    if abi == "abi3":
+        return any(tag.startswith("cp3") and int(tag[2:]) <= int(python) for tag in python_tag.split("."))
+    return f"cp{python}" in python_tag.split(".") and abi == f"cp{python}"
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+@pytest.mark.parametrize("python", ["312", "313"])
+def test_every_runtime_package_has_a_wheel_for_each_image(bakery, uv, machine, python):
+    """The image's build stage takes wheels only (UV_NO_BUILD), for both cpu_architecture choices and both
+    Pythons: a runtime dependency that ships only an sdist for one of them would fail the release's build."""
+    project = bakery({})
+    runtime = exported(project, uv, "--no-default-groups")
+    packages = {package["name"]: package for package in tomllib.loads((project / "uv.lock").read_text())["package"]}
+    missing = [name for name in sorted(runtime)
+               if not any(wheel_serves(wheel["url"].rsplit("/", 1)[1], machine, python)
+                          for wheel in packages[name].get("wheels", []))]
+    assert missing == [], f"no wheel for manylinux {machine}, CPython 3.{python[1:]}: {missing}"
+
+
+def test_a_sync_that_fails_for_another_reason_does_not_blame_the_lock(workspace, uv, tmp_path):
+    missing_python = tmp_path / "no-such-python3"
+    result = run(["make", "install", f"UV={uv}", f"PYTHON={missing_python}"], cwd=workspace, ok=(2,),
+                 env={"UV_PYTHON_DOWNLOADS": "never"})
+    assert str(missing_python) in result.stderr and "make py-lock" not in result.stderr, result.stderr
+
+
 def test_uv_is_pinned_once_for_make_the_image_and_the_workflow(project):
     pinned = (project / "requirements-uv.txt").read_text()
     assert pinned == (TEMPLATE_DIR / "requirements-uv.txt").read_text(), "the template's tools and the render agree"
@@ -147,14 +180,14 @@ def test_uv_is_pinned_once_for_make_the_image_and_the_workflow(project):
     assert "pip install --quiet --require-hashes -r requirements-uv.txt" in makefile
     stage = build_stage((project / "Dockerfile").read_text())
     assert "pip install --require-hashes --only-binary=:all: -r /tmp/requirements-uv.txt" in stage
+    # The workflow installs uv as make does (setup-uv would download a uv whose checksum it does not know).
     jobs = yaml.safe_load((project / WORKFLOW).read_text())["jobs"]
-    setups = [step for job in jobs.values() for step in job["steps"]
-              if step.get("uses", "").startswith("astral-sh/setup-uv@")]
-    assert len(setups) == 3
-    assert all(step["with"] == {"version-file": "requirements-uv.txt", "enable-cache": True,
-                                "cache-dependency-glob": "uv.lock"} for step in setups), setups
-    installs = [step["run"] for job in jobs.values() for step in job["steps"] if "make install" in step.get("run", "")]
-    assert installs == ["make install UV=uv"] * 2
+    steps = [step for job in jobs.values() for step in job["steps"]]
+    assert not [step for step in steps if step.get("uses", "").startswith("astral-sh/setup-uv@")]
+    assert [step["run"] for step in steps if "make install" in step.get("run", "")] == ["make install"] * 2
+    assert not [step["run"] for step in steps if "UV=" in step.get("run", "") or "pip install" in step.get("run", "")]
+    setups = [step for step in steps if step.get("uses", "").startswith("actions/setup-python@")]
+    assert len(setups) == 3 and all(step["with"]["cache-dependency-path"] == "requirements-uv.txt" for step in setups)
 
 
 def test_dependabot_updates_the_lock_and_uv(project):
@@ -163,3 +196,70 @@ def test_dependabot_updates_the_lock_and_uv(project):
     assert update["directory"] == "/"
     assert "pip" not in {update["package-ecosystem"] for update in config["updates"]}, (
         "pip would propose the pyproject.toml pins a second time, without uv.lock")
+
+
+# --- make adopt-requirements, on its own: what it adds, keeps, refuses and deletes ---------------------------
+FAKE_UV = '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\n'
+
+
+def pinned(project: Path, name: str) -> str:
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    return next(item for item in dependencies if item.startswith(f"{name}=="))
+
+
+def older(pin: str) -> str:
+    name, version = pin.split("==")
+    major, minor, *rest = version.split(".")
+    return f"{name}=={major}.{int(minor) - 1}.0"
+
+
+def newer(pin: str) -> str:
+    name, version = pin.split("==")
+    major, minor, *rest = version.split(".")
+    return f"{name}=={major}.{int(minor) + 1}.0"
+
+
+ADOPT_CASES = {
+    # name: (old files, exit status, what it prints, what `uv add` receives, the old files deleted)
+    "new-and-dev-only-packages-join-the-runtime": (
+        lambda p: {"requirements.in": f"{older(pinned(p, 'fastapi'))}\nhttpx2==2.16.2\nrequests==2.32.5  # ours\n",
+                   "requirements.txt": "compiled\n"},
+        0, "requirements.in: adding httpx2==2.16.2, requests==2.32.5",
+        "add --no-sync --python {python} httpx2==2.16.2 requests==2.32.5", True),
+    "the-template-pins-and-pip-tools-of-the-dev-file-add-nothing": (
+        lambda p: {"requirements-dev.in": "-c requirements.txt\nflake8==7.5.0\npip-tools==7.6.2\n",
+                   "requirements-dev.txt": "compiled\n"},
+        0, "requirements-dev.in: pyproject.toml already has every requirement", None, True),
+    "a-newer-pin-of-the-users-is-a-decision": (
+        lambda p: {"requirements.in": f"{newer(pinned(p, 'fastapi'))}\nrequests==2.32.5\n"},
+        1, "is newer than pyproject.toml's fastapi", None, False),
+    "other-extras-are-a-decision": (
+        lambda p: {"requirements.in": f"{pinned(p, 'uvicorn').replace('uvicorn', 'uvicorn[standard]')}\n"},
+        1, "differs from pyproject.toml's uvicorn in its extras or marker", None, False),
+    "option-lines-are-a-decision": (
+        lambda p: {"requirements.in": "--extra-index-url https://packages.example.com/simple\n-r more.in\n"},
+        1, "is not a plain requirement", None, False),
+    "a-compiled-file-without-its-input-is-refused": (
+        lambda p: {"requirements.txt": "requests==2.32.5\n"}, 1, "requirements.txt without its .in file", None, False),
+    "nothing-left-nothing-to-do": (lambda p: {}, 0, "nothing to adopt", None, True),
+}
+
+
+@pytest.mark.parametrize("case", ADOPT_CASES)
+def test_adopt_requirements_adds_only_what_is_new_and_stops_on_what_needs_a_person(workspace, tmp_path, case):
+    files, status, says, adds, deleted = ADOPT_CASES[case]
+    fake = tmp_path / "bin" / "uv"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_UV)
+    fake.chmod(0o755)
+    before = (workspace / "pyproject.toml").read_text()
+    for name, text in files(workspace).items():
+        (workspace / name).write_text(text)
+    result = run([sys.executable, "scripts/adopt-requirements.py", str(fake), sys.executable], cwd=workspace,
+                 ok=(status,))
+    assert says in result.stdout + result.stderr, result.stdout + result.stderr
+    calls = (fake.parent / "calls").read_text().splitlines() if (fake.parent / "calls").exists() else []
+    assert calls == ([adds.format(python=sys.executable)] if adds else [])
+    left = sorted(path.name for path in workspace.glob("requirements*") if "-uv." not in path.name)
+    assert left == ([] if deleted else sorted(files(workspace))), left
+    assert (workspace / "pyproject.toml").read_text() == before

@@ -46,6 +46,16 @@ def test_the_lock_keeps_every_version_pyproject_pins(project):
     assert wanted and {name: versions.get(name) for name in wanted} == {name: {v} for name, v in wanted.items()}
 
 
+@pytest.mark.parametrize("lock", ["uv.lock", "tools/checkov/uv.lock", "{{cookiecutter.project_slug}}/uv.lock"])
+def test_each_lock_stays_small_enough_for_dependabot(lock):
+    """Dependabot skips a file over 500,000 bytes (MAX_FILE_SIZE of its file fetcher): it would then raise a pin in
+    pyproject.toml without uv.lock, and every such pull request would fail `uv sync --locked`. Each pyproject.toml
+    resolves for the systems it runs on only (tool.uv.environments), which leaves out most wheels."""
+    size = (TEMPLATE_DIR / lock).stat().st_size
+    assert size < 450_000, f"{lock} is {size:,} bytes"
+    print(f"{lock}: {size:,} bytes")
+
+
 @pytest.mark.parametrize("project", PROJECTS, ids=["tools", "checkov"])
 def test_every_locked_download_carries_its_hash(project):
     downloads = [item for package in locked(project) if "registry" in package.get("source", {})

@@ -271,6 +271,9 @@ def make_pip_tools(template: Path) -> None:
     pyproject = (project / "pyproject.toml").read_text()
     for name, key in PIP_TOOLS_FILES.items():
         pins = pins_of(pyproject, key) + (["pip-tools==7.6.2"] if name == "requirements-dev.in" else [])
+        # The older template pinned an older fastapi; the update raises it, and the move to uv keeps the raise.
+        pins = [re.sub(r"^fastapi==(\d+)\.(\d+)\.\d+$", lambda m: f"fastapi=={m[1]}.{int(m[2]) - 1}.0", pin)
+                for pin in pins]
         header = "-c requirements.txt\n" if name == "requirements-dev.in" else ""
         (project / name).write_text(f"# Edit this file, then `make lock`.\n{header}" + "\n".join(pins) + "\n")
         (project / name).with_suffix(".txt").write_text("# Compiled by pip-compile.\n" + "\n".join(pins) + "\n")
