@@ -67,7 +67,7 @@ render: $(RENDER_VENV)/.installed ## Render the default project into build/ (OUT
 toolchain: ## Build or check the offline Terraform toolchain (prints export lines)
 	scripts/terraform-toolchain.sh
 
-system-deps: ## Install wrk, bubblewrap and jq, which the reliability tests, benchmarks and the emulated GitHub use
+system-deps: ## Install wrk, bubblewrap, jq and podman (runc, catatonit, debootstrap): reliability, benchmarks, emulated GitHub, the image
 	scripts/install-system-deps.sh
 
 lint: $(VENV)/.installed ## Lint the template's own code (hooks, tests, scripts)
@@ -78,8 +78,9 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(IAM_EVALUATOR) $(BACKSTAGE
 	eval "$$(scripts/terraform-toolchain.sh)" && \
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed system-deps ## Benchmark the rendered service against bare FastAPI and raw ASGI
+bench: $(VENV)/.installed system-deps ## Benchmark the rendered service against bare FastAPI and raw ASGI, and its image
 	$(VENV)/bin/python benchmarks/run.py
+	$(VENV)/bin/python benchmarks/image.py
 
 clean: ## Remove the virtual environments and rendered output
 	rm -rf $(VENV) $(RENDER_VENV) $(CHECKOV_VENV) $(UV_VENV) $(OUT)

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Installs the system tools the reliability tests and benchmarks use: wrk (the load generator) and
-# bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container); and jq, with which the
-# emulated GitHub answers `gh api --jq` as gh does.
+# bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container); jq, with which the
+# emulated GitHub answers `gh api --jq` as gh does; and the container engine that builds and runs the rendered
+# image (podman with runc, catatonit as the init process, debootstrap for the stand-in base image).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 
 packages=()
-command -v wrk >/dev/null 2>&1 || packages+=(wrk)
-command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
-command -v jq >/dev/null 2>&1 || packages+=(jq)
+found=()
+need() {  # need COMMAND PACKAGE
+  if command -v "$1" >/dev/null 2>&1; then found+=("$(command -v "$1")"); else packages+=("$2"); fi
+}
+need wrk wrk
+need bwrap bubblewrap
+need jq jq
+need curl curl
+need podman podman
+need runc runc
+need catatonit catatonit
+need debootstrap debootstrap
 if [ ${#packages[@]} -eq 0 ]; then
-  echo "system tools: $(command -v wrk) $(command -v bwrap) $(command -v jq)"
+  echo "system tools: ${found[*]}"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

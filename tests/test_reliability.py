@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.harness import GREETING_BODY, Server, container_command, free_port, http_get, wrk
 from tests.conftest import find_tool, missing, run, variable_defaults
+from tests.container.task import task_timings as timings_of
 
 pytestmark = pytest.mark.slow
 
@@ -52,15 +53,7 @@ def wrk_binary() -> str:
 @pytest.fixture(scope="module")
 def task_timings(default_project) -> dict[str, int]:
     """The shutdown and stop timeouts the task definition gives the container, from the rendered Terraform."""
-    request_timeout = variable_defaults(default_project / "terraform")["request_timeout_seconds"]
-    locals_tf = (default_project / "terraform/locals.tf").read_text()
-
-    def offset(name: str) -> int:
-        match = re.search(rf"^\s+{name}\s+= var\.request_timeout_seconds(?: \+ (\d+))?$", locals_tf, re.MULTILINE)
-        return int(match[1] or 0)
-
-    return {"shutdown": request_timeout + offset("app_shutdown_timeout"),
-            "stop": request_timeout + offset("stop_timeout")}
+    return timings_of(default_project)
 
 
 @pytest.fixture

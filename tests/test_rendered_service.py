@@ -24,3 +24,17 @@ def test_dockerfile_matches_the_inputs(project, answers):
     assert f"APP_PORT={answers['container_port']}" in dockerfile
     assert re.search(r"^USER 10001:10001$", dockerfile, re.MULTILINE)
     assert re.search(r'^CMD \["python", "-m", "app"\]$', dockerfile, re.MULTILINE)
+
+
+def test_the_dockerfile_fetches_no_frontend(project):
+    """A `# syntax=` line makes BuildKit pull that frontend image at build time, unpinned unless by digest."""
+    assert not re.search(r"^#\s*syntax\s*=", (project / "Dockerfile").read_text(), re.MULTILINE | re.IGNORECASE)
+
+
+def test_both_stages_build_on_the_same_base_image_pinned_by_its_index_digest(project, answers):
+    """The digest is the image index's (every platform, ARM64 too), from docker-library/repo-info; the tag stays
+    beside it so that Dependabot knows what to follow and proposes the next digest."""
+    pins = re.findall(r"^FROM python:([0-9.]+)-slim-trixie@(sha256:[0-9a-f]{64}) AS (build|runtime)$",
+                      (project / "Dockerfile").read_text(), re.MULTILINE)
+    assert [stage for _, _, stage in pins] == ["build", "runtime"]
+    assert {(version, digest) for version, digest, _ in pins} == {(answers["python_version"], pins[0][1])}

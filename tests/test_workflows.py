@@ -77,8 +77,9 @@ def test_jobs_run_in_order_lint_first(project):
         "test": ["lint"],
         "terraform-checks": ["lint"],
         "terraform-emulated": ["lint"],
-        "plan": ["terraform-checks", "terraform-emulated", "test"],
-        "fork-notice": ["terraform-checks", "terraform-emulated", "test"],
+        "image": ["lint"],
+        "plan": ["image", "terraform-checks", "terraform-emulated", "test"],
+        "fork-notice": ["image", "terraform-checks", "terraform-emulated", "test"],
         "plan-comment": ["plan"],
         "release": ["plan"],
     }
@@ -257,8 +258,19 @@ def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answ
 
 
 def test_deploy_runner_matches_the_cpu_architecture(project, answers):
-    runner = load_workflow(project)["jobs"]["release"]["runs-on"]
-    assert runner == ("ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04")
+    """The release builds natively, and each pull request builds and runs the image the same way."""
+    jobs = load_workflow(project)["jobs"]
+    wanted = "ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04"
+    assert jobs["release"]["runs-on"] == jobs["image"]["runs-on"] == wanted
+
+
+def test_every_pull_request_builds_the_image_and_smoke_tests_it_before_the_plan(project):
+    jobs = load_workflow(project)["jobs"]
+    runs = [step["run"] for step in jobs["image"]["steps"] if "run" in step]
+    assert runs == ['make docker-build IMAGE=smoke GIT_SHA="$GITHUB_SHA"',
+                    'scripts/smoke-image.sh "smoke:$GITHUB_SHA" "$GITHUB_SHA"']
+    assert "if" not in jobs["image"] and jobs["image"]["permissions"] == {"contents": "read"}
+    assert "image" in jobs["plan"]["needs"] and "image" in jobs["fork-notice"]["needs"]
 
 
 def test_no_aws_keys_anywhere(project):
