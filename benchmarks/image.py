@@ -36,9 +36,9 @@ def main() -> int:
     engine = find_engine(passwordless_sudo)
     with tempfile.TemporaryDirectory() as out:
         rendered = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=INPUTS, output_dir=out))
-        project = built_on(rendered, Path(out) / "build" / rendered.name)
         print("base image ...", flush=True)
-        base_image(engine, INPUTS["python_version"], list(engine.root))
+        base_image(engine, rendered, list(engine.root))
+        project = built_on(rendered, Path(out) / "build" / rendered.name)
         tag = f"localhost/template-bench-{project.name}:{GIT_SHA[:12]}"
         builds = []
         for attempt in ("first", "again"):

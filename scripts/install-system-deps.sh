@@ -16,6 +16,7 @@ need bwrap bubblewrap
 need jq jq
 need curl curl
 need podman podman
+need iptables iptables
 need runc runc
 need catatonit catatonit
 need debootstrap debootstrap

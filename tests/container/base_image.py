@@ -42,12 +42,22 @@ def official(version: str) -> str:
     return f"docker.io/library/python:{version}-slim-trixie"
 
 
-def base_image(engine: Engine, version: str, root_prefix: list[str]) -> str:
-    """The base image of the rendered Dockerfile, in the engine's storage under its official name."""
+def pinned(project: Path) -> tuple[str, str]:
+    """(Python version, index digest) of the rendered Dockerfile's base image."""
+    match = re.search(r"^FROM python:([0-9.]+)-slim-trixie@(sha256:[0-9a-f]{64}) AS build$",
+                      (project / "Dockerfile").read_text(), re.MULTILINE)
+    assert match, "the Dockerfile's build stage names python:<version>-slim-trixie@sha256:<digest>"
+    return match[1], match[2]
+
+
+def base_image(engine: Engine, project: Path, root_prefix: list[str]) -> str:
+    """The base image of the rendered Dockerfile, in the engine's storage: the official image by the digest the
+    Dockerfile pins where it can be pulled, else the stand-in under the official name."""
+    version, digest = pinned(project)
     name = official(version)
     if os.environ.get("TEMPLATE_REAL_BASE_IMAGES") == "1":
-        engine.run("pull", name, timeout=900)
-        return name
+        engine.run("pull", f"docker.io/library/python@{digest}", timeout=900)
+        return f"docker.io/library/python@{digest}"
     if version != TRIXIE_PYTHON:
         raise ValueError(f"the stand-in has trixie's Python {TRIXIE_PYTHON} only, not {version}")
     with file_lock(CACHE_DIR / "stand-in.lock"):

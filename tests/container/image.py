@@ -25,6 +25,7 @@ class Built:
     engine: Engine
     project: Path
     image: str
+    base: str = ""  # the base image it was built on
 
 
 def build(engine: Engine, project: Path, tag: str) -> subprocess.CompletedProcess[str]:
@@ -42,8 +43,8 @@ def running(built: Built, *extra: str, command: tuple[str, ...] = (), image: str
     options = [*ecs_run_options(built.project, volume), *built.engine.ulimits,
                "--publish", f"127.0.0.1:{port}:{environment['APP_PORT']}",
                *(arg for key, value in environment.items() for arg in ("--env", f"{key}={value}"))]
-    built.engine.run("run", "--detach", "--name", name, *options, *extra, image or built.image, *command)
     try:
+        built.engine.run("run", "--detach", "--name", name, *options, *extra, image or built.image, *command)
         yield name, port
     finally:
         built.engine.run("rm", "--force", "--volumes", "--time", "0", name, check=False)

@@ -30,7 +30,7 @@ esac
 machine=$(uname -m)
 [ "$machine" = arm64 ] && machine=aarch64
 if [ "$machine" != "$wanted" ]; then
-  error "Wrong build architecture" "$tfvars declares cpu_architecture = $declared, but this job runs on $machine: the image would not start on the tasks. Set the release job's runs-on in .github/workflows/ci-cd.yml to $runner (docs/cost.md), or set cpu_architecture back. Nothing was built or pushed."
+  error "Wrong build architecture" "$tfvars declares cpu_architecture = $declared, but this job runs on $machine: the image would not start on the tasks. Set the release and image jobs' runs-on in .github/workflows/ci-cd.yml to $runner (docs/cost.md), or set cpu_architecture back. Nothing was built or pushed."
 fi
 
 if docker manifest inspect "$image" >/dev/null 2>&1; then

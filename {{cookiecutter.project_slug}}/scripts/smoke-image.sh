@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# Runs a built image the way the ECS task runs it and checks that it serves: a read-only root filesystem,
-# a volume at /tmp, no Linux capabilities, an init process, the image's own user, and a port published on
-# 127.0.0.1 only. Checked: /health, /ready and /version (this commit), the image's own HEALTHCHECK, that the
-# app can write to /tmp and not to its code, and that SIGTERM stops it with exit status 0.
+# Runs a built image with the container settings of the ECS task and checks that it serves: a read-only root
+# filesystem, a volume at /tmp, no Linux capabilities, an init process, the image's own user, production's
+# environment name and a port published on 127.0.0.1 only. Checked: the image is built for the CPU
+# architecture TFVARS gives the tasks; /health, /ready and /version (this commit); the image's own
+# HEALTHCHECK; the app can write to /tmp and its code is on a read-only filesystem; SIGTERM stops it with
+# exit status 0 within the task's stop timeout.
 #
-#   scripts/smoke-image.sh IMAGE GIT_SHA
+#   scripts/smoke-image.sh IMAGE GIT_SHA [TFVARS]
 #
 # ENGINE is the container engine's command (default: docker); SMOKE_RUN_OPTIONS adds options to its run
 # (for example --ulimit values); SMOKE_PORT is the port on 127.0.0.1 (default 18080). The pull request
 # pipeline runs it on the image it builds; the template's tests run it with podman.
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 IMAGE GIT_SHA" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+  echo "usage: $0 IMAGE GIT_SHA [TFVARS]" >&2
   exit 64
 fi
-image=$1 git_sha=$2
+image=$1 git_sha=$2 tfvars=${3:-terraform/prod.tfvars}
 read -r -a engine <<< "${ENGINE:-docker}"
 read -r -a extra <<< "${SMOKE_RUN_OPTIONS:-}"
 port=${SMOKE_PORT:-18080}
 url=http://127.0.0.1:$port
 name=smoke-$$-$RANDOM
 volume=$name-tmp
-# The stop timeout the task definition gives the container (terraform/locals.tf: request timeout + 10 s).
+# The stop timeout the task definition gives the container by default (terraform/locals.tf: the request
+# timeout, 25 s, plus 10 s).
 stop_timeout=${SMOKE_STOP_TIMEOUT:-35}
 
 cleanup() {
@@ -31,9 +34,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One field of the container's state, read from the engine's JSON (no Go template: both engines print the same).
-state() {
-  "${engine[@]}" inspect "$name" | python3 -c "import json, sys; print(json.load(sys.stdin)[0]['State']$1)"
+# A field of the engine's JSON for an image or container, "none" where it has none (no Go template, which
+# both engines read alike but which the template's own rendering would take for its own).
+field() {  # field OBJECT PYTHON-EXPRESSION-OVER-d
+  "${engine[@]}" inspect "$1" | python3 -c "import json, sys
+d = json.load(sys.stdin)[0]
+try:
+    print($2)
+except (KeyError, TypeError):
+    print('none')"
 }
 
 fail() {
@@ -43,15 +52,25 @@ fail() {
   exit 1
 }
 
-echo "Starting $image as the task runs it, on $url"
+declared=$(sed -n 's/^cpu_architecture *= *"\([A-Z0-9_]*\)".*/\1/p' "$tfvars")
+case $declared in
+  X86_64) wanted=amd64 ;;
+  ARM64) wanted=arm64 ;;
+  *) fail "$tfvars must set cpu_architecture to \"X86_64\" or \"ARM64\"; it sets '${declared}'." ;;
+esac
+built_for=$(field "$image" "d['Architecture']")
+[ "$built_for" = "$wanted" ] || fail "$image is built for $built_for, but $tfvars runs the tasks on $declared: \
+set this job's runs-on to the runner of that architecture (the release job's), or set cpu_architecture back."
+
+echo "Starting $image ($built_for) with the task's container settings, on $url"
 "${engine[@]}" run --detach --name "$name" --read-only --init --volume "$volume:/tmp" --cap-drop ALL \
   --security-opt no-new-privileges --publish "127.0.0.1:$port:{{ cookiecutter.container_port }}" \
   --env APP_ENVIRONMENT=production --env "APP_IMAGE_TAG=$git_sha" --env APP_DOCS_ENABLED=false \
-  "${extra[@]}" "$image" >/dev/null
+  ${extra[@]+"${extra[@]}"} "$image" >/dev/null
 
 # At most 30 s to the first answer: the task's health check allows a 15 s start period.
-for _ in $(seq 1 150); do
-  if curl --silent --fail --max-time 1 "$url/health" >/dev/null 2>&1; then break; fi
+deadline=$((SECONDS + 30))
+until curl --silent --fail --max-time 1 "$url/health" >/dev/null 2>&1 || [ "$SECONDS" -ge "$deadline" ]; do
   sleep 0.2
 done
 health=$(curl --silent --fail --max-time 5 "$url/health") || fail "/health did not answer 200 within 30 s."
@@ -70,22 +89,26 @@ if [[ " ${engine[*]} " == *" podman "* || " ${engine[*]} " == *"/podman "* ]]; t
 else
   status=starting
   for _ in $(seq 1 60); do
-    status=$(state "['Health']['Status']")
+    status=$(field "$name" "d['State']['Health']['Status']")
     [ "$status" = starting ] || break
     sleep 1
   done
-  [ "$status" = healthy ] || fail "the image's HEALTHCHECK reports $status."
+  [ "$status" = healthy ] || fail "the image's HEALTHCHECK reports $status (none: the image has no HEALTHCHECK)."
 fi
 echo "the image's HEALTHCHECK passes"
 
 "${engine[@]}" exec "$name" python -c 'import tempfile; tempfile.TemporaryFile(dir="/tmp").write(b"x")' \
   || fail "the app cannot write to /tmp."
-if "${engine[@]}" exec "$name" python -c 'open("/srv/app/written-by-the-app", "w")' 2>/dev/null; then
-  fail "the app can write to its own code: the root filesystem is not read-only."
-fi
-echo "the app writes to /tmp and not to its code"
+# The code is not the app user's to write anyway; EROFS, not EACCES, shows the filesystem is read-only.
+"${engine[@]}" exec "$name" python -c 'import errno, sys
+try:
+    open("/srv/app/written-by-the-app", "w")
+except OSError as error:
+    sys.exit(0 if error.errno == errno.EROFS else 1)
+sys.exit(1)' || fail "the app's code is not on a read-only filesystem."
+echo "the app writes to /tmp; its code is on a read-only filesystem"
 
-"${engine[@]}" stop --time "$stop_timeout" "$name" >/dev/null
-exit_code=$(state "['ExitCode']")
+"${engine[@]}" stop -t "$stop_timeout" "$name" >/dev/null
+exit_code=$(field "$name" "d['State']['ExitCode']")
 [ "$exit_code" = 0 ] || fail "SIGTERM stopped the app with exit status $exit_code, not 0."
 echo "SIGTERM stops it with exit status 0: $image passes"
