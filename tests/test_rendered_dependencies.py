@@ -188,6 +188,10 @@ def test_uv_is_pinned_once_for_make_the_image_and_the_workflow(project):
     assert not [step["run"] for step in steps if "UV=" in step.get("run", "") or "pip install" in step.get("run", "")]
     setups = [step for step in steps if step.get("uses", "").startswith("actions/setup-python@")]
     assert len(setups) == 3 and all(step["with"]["cache-dependency-path"] == "requirements-uv.txt" for step in setups)
+    # uv's own downloads: a cache per job (each installs other groups), keyed on the lock.
+    caches = [step["with"] for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert len(caches) == 3 and all(cache["path"] == "~/.cache/uv" and "${{ github.job }}" in cache["key"]
+                                    and cache["key"].endswith("${{ hashFiles('uv.lock') }}") for cache in caches)
 
 
 def test_dependabot_updates_the_lock_and_uv(project):
