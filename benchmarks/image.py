@@ -41,10 +41,10 @@ def main() -> int:
         project = built_on(rendered, Path(out) / "build" / rendered.name)
         tag = f"localhost/template-bench-{project.name}:{GIT_SHA[:12]}"
         builds = []
-        for attempt in ("first", "again"):
+        for attempt, options in (("without the layer cache", ["--no-cache"]), ("again, from the layer cache", [])):
             print(f"build ({attempt}) ...", flush=True)
             started = time.monotonic()
-            result = build(engine, project, tag)
+            result = build(engine, project, tag, *options)
             if result.returncode != 0:
                 print(result.stderr[-3000:], file=sys.stderr)
                 return 1
@@ -70,7 +70,7 @@ def main() -> int:
         f"{'met' if size_mib < BUDGETS['size_mib'] else 'MISSED'} |",
         f"| podman run to first 200 on /health, s (median of {len(starts)}) | {first:.2f} | "
         f"< {BUDGETS['first_200_s']:.1f} | {'met' if first < BUDGETS['first_200_s'] else 'MISSED'} |",
-        f"| build, s (the first with the base image ready, then again from the layer cache) | "
+        f"| build, s (without the layer cache, the base image ready; then again from the layer cache) | "
         f"{builds[0]:.1f}, {builds[1]:.1f} | | |",
     ]
     table = "\n".join(rows)

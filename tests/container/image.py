@@ -28,10 +28,11 @@ class Built:
     base: str = ""  # the base image it was built on
 
 
-def build(engine: Engine, project: Path, tag: str) -> subprocess.CompletedProcess[str]:
+def build(engine: Engine, project: Path, tag: str, *options: str) -> subprocess.CompletedProcess[str]:
     """The rendered Dockerfile as the pipeline builds it, with the engine's limits; PyPI through the host network."""
     return engine.run("build", "--format", "docker", "--pull=never", "--network", "host", *engine.ulimits,
-                      "--build-arg", f"GIT_SHA={GIT_SHA}", "--tag", tag, str(project), timeout=1200, check=False)
+                      "--build-arg", f"GIT_SHA={GIT_SHA}", "--tag", tag, *options, str(project),
+                      timeout=1200, check=False)
 
 
 @contextmanager
