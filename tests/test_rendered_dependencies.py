@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import TEMPLATE_DIR, run
+from tests.test_template_requirements import normalised
 
 WORKFLOW = ".github/workflows/ci-cd.yml"
 DEV_TOOLS = {"pytest", "flake8", "httpx2", "pip-tools"}
@@ -23,8 +24,7 @@ RUNTIME = {"fastapi", "pydantic-settings", "uvicorn", "uvloop", "httptools"}
 
 def installed(environment: Path) -> set[str]:
     """The distributions in a virtual environment, by their normalised names."""
-    return {re.sub(r"[-_.]+", "-", path.name.split("-")[0].lower())
-            for path in environment.glob("lib/python*/site-packages/*.dist-info")}
+    return {normalised(path.name.split("-")[0]) for path in environment.glob("lib/python*/site-packages/*.dist-info")}
 
 
 def exported(project: Path, uv: str, *groups: str) -> set[str]:
@@ -32,7 +32,7 @@ def exported(project: Path, uv: str, *groups: str) -> set[str]:
     listed = run([uv, "export", "--locked", "--offline", "--no-hashes", "--no-header", "--no-annotate",
                   "--no-emit-project", "--python", sys.executable, *groups], cwd=project,
                  env={"UV_PYTHON_DOWNLOADS": "never"}).stdout
-    return {re.sub(r"[-_.]+", "-", line.split("==")[0].lower()) for line in listed.splitlines() if "==" in line}
+    return {normalised(line.split("==")[0]) for line in listed.splitlines() if "==" in line}
 
 
 def make(project: Path, uv: str, *targets: str, ok: tuple[int, ...] = (0,)):

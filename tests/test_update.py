@@ -105,11 +105,11 @@ def make_older(template: Path) -> None:
     tfvars.write_text(f"{OLDER_TFVARS_HEADER}\n{rest}")
 
 
-@pytest.fixture(scope="session")
-def template_history(tmp_path_factory) -> TemplateHistory:
-    """A throwaway repository of the template with two commits: the older template, then the current one."""
+def history(tmp_path_factory, name: str, make_older) -> TemplateHistory:
+    """A throwaway repository of the template with two commits: the template as make_older leaves it, then the
+    current one."""
     find_tool("git", "install git (cruft needs it too)")
-    tmp = tmp_path_factory.mktemp("template-history")
+    tmp = tmp_path_factory.mktemp(name)
     env, repo = hermetic_env(tmp), tmp / "template"
     repo.mkdir()
     copy_template(repo)
@@ -121,6 +121,12 @@ def template_history(tmp_path_factory) -> TemplateHistory:
     git(repo, env, "add", "-A")
     git(repo, env, "commit", "-q", "-m", "The current template")
     return TemplateHistory(repo, git(repo, env, "rev-parse", "HEAD~1"), git(repo, env, "rev-parse", "HEAD"))
+
+
+@pytest.fixture(scope="session")
+def template_history(tmp_path_factory) -> TemplateHistory:
+    """The older template without the Backstage files and with another first line in prod.tfvars."""
+    return history(tmp_path_factory, "template-history", make_older)
 
 
 @pytest.fixture(scope="session")
@@ -286,19 +292,8 @@ def make_pip_tools(template: Path) -> None:
 
 @pytest.fixture(scope="session")
 def pip_tools_history(tmp_path_factory) -> TemplateHistory:
-    """A throwaway repository of the template: the older commit in the pip-tools layout, then the current one."""
-    tmp = tmp_path_factory.mktemp("pip-tools-history")
-    env, repo = hermetic_env(tmp), tmp / "template"
-    repo.mkdir()
-    copy_template(repo)
-    make_pip_tools(repo)
-    git(repo, env, "init", "-q", "-b", "main")
-    git(repo, env, "add", "-A")
-    git(repo, env, "commit", "-q", "-m", "The template with pip-tools")
-    copy_template(repo)
-    git(repo, env, "add", "-A")
-    git(repo, env, "commit", "-q", "-m", "The template with uv")
-    return TemplateHistory(repo, git(repo, env, "rev-parse", "HEAD~1"), git(repo, env, "rev-parse", "HEAD"))
+    """The older template in the pip-tools layout, then the current one on uv."""
+    return history(tmp_path_factory, "pip-tools-history", make_pip_tools)
 
 
 def test_cruft_update_to_uv_then_make_adopt_requirements_keeps_the_users_own_pins(
