@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Makes `terraform validate`, `terraform test` and actionlint work on this machine, registry or not.
+# Makes `terraform validate`, `terraform test`, actionlint and syft work on this machine, registry or not.
 #
 #   eval "$(scripts/terraform-toolchain.sh)"
 #
@@ -139,14 +139,18 @@ write_cli_config() {
   } >"$cli_config"
 }
 
-install_actionlint() {
-  if [ -x "$bin_dir/actionlint" ] && [ "$("$bin_dir/actionlint" -version | head -n 1)" = "$ACTIONLINT_VERSION" ]; then
-    log "actionlint: $ACTIONLINT_VERSION already installed"
+# Installs a Go command ($1, from package $2 of a module at version $3) into bin_dir with `go install`, unless
+# the binary there was built from that module version (`go version -m` reads it from the binary itself).
+install_go_tool() {
+  local name=$1 package=$2 version=$3 built
+  built=$(go version -m "$bin_dir/$name" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true)
+  if [ "$built" = "$version" ]; then
+    log "$name: $version already installed"
     return
   fi
-  log "actionlint: installing $ACTIONLINT_VERSION"
-  GOBIN=$bin_dir go install -trimpath -ldflags "-s -w" "$ACTIONLINT_MODULE@$ACTIONLINT_VERSION" ||
-    die "could not install $ACTIONLINT_MODULE@$ACTIONLINT_VERSION from the Go module proxy"
+  log "$name: installing $version (the first build takes minutes)"
+  GOBIN=$bin_dir go install -trimpath -ldflags "-s -w" "$package@$version" ||
+    die "could not install $package@$version from the Go module proxy"
 }
 
 main() {
@@ -174,7 +178,8 @@ main() {
   esac
   [ "$mirrored" = no ] || build_provider_mirror
   write_cli_config "$mirrored"
-  install_actionlint
+  install_go_tool actionlint "$ACTIONLINT_MODULE" "$ACTIONLINT_VERSION"
+  install_go_tool syft "$SYFT_MODULE" "$SYFT_VERSION"
   log "ready in $(elapsed)"
 
   printf 'export PATH=%q\n' "$bin_dir:$(dirname "$cli"):$PATH"

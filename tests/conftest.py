@@ -262,6 +262,11 @@ def actionlint() -> str:
 
 
 @pytest.fixture(scope="session")
+def syft() -> str:
+    return find_tool("syft", TOOLCHAIN_HINT)
+
+
+@pytest.fixture(scope="session")
 def backstage():
     """Backstage's own validators, templating and fetch:cookiecutter action (tests/backstage)."""
     reason = backstage_code.unavailable_reason()

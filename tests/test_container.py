@@ -25,6 +25,7 @@ from tests.container.base_image import base_image, built_on
 from tests.container.engine import Engine, EngineError, find_engine
 from tests.container.image import GIT_SHA, Built, build, first_200, get, logs, running
 from tests.container.task import task_timings
+from tests.test_template_requirements import normalised
 from tests.test_reliability import SLOW_APP, WRITE_PROBE, passwordless_sudo, refused, slow_get
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("container")]
@@ -145,6 +146,42 @@ def test_the_runtime_image_holds_no_build_tools_caches_dev_tools_or_secrets(buil
     assert found == {"tools": [], "paths": [], "dev": [], "environment": []}, found
     history = built.engine.run("history", "--no-trunc", "--format", "{{.CreatedBy}}", built.image).stdout
     assert not re.search(r"(?i)secret|token|password|aws_", history), history
+
+
+INSTALLED = """import importlib.metadata, json, subprocess
+print(json.dumps({"python": sorted({(d.metadata["Name"], d.version) for d in importlib.metadata.distributions()}),
+                  "deb": subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}\\n"], capture_output=True,
+                                        text=True, check=True).stdout.split("\\n")[:-1]}))"""
+
+
+def sbom_packages(sbom: dict, kind: str) -> set[tuple[str, str]]:
+    """(name, version) of each package the SPDX document identifies with a package URL of that type."""
+    found = set()
+    for package in sbom["packages"]:
+        for reference in package.get("externalRefs", []):
+            if reference["referenceType"] == "purl" and reference["referenceLocator"].startswith(f"pkg:{kind}/"):
+                found.add((normalised(package["name"]) if kind == "pypi" else package["name"], package["versionInfo"]))
+    return found
+
+
+def test_the_sbom_lists_every_package_the_image_runs(built, syft, tmp_path):
+    """The SBOM the release attests and grype scans, made by the pipeline's syft version from the built image:
+    every Python distribution of the app's environment and every Debian package at its installed version,
+    no dev tool, and a document actions/attest accepts (SPDX 2.3 JSON under its 16 MB limit)."""
+    archive, document = tmp_path / "image.tar", tmp_path / "sbom.spdx.json"
+    built.engine.run("save", "--format", "docker-archive", "--output", str(archive), built.image)
+    subprocess.run([syft, "scan", f"docker-archive:{archive}", "--quiet", "--output", f"spdx-json={document}"],
+                   check=True, timeout=900, env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"})
+    sbom = json.loads(document.read_text())
+    assert sbom["spdxVersion"] == "SPDX-2.3" and sbom["SPDXID"] and document.stat().st_size < 16 * 2**20
+    installed = json.loads(built.engine.run("run", "--rm", "--read-only", *built.engine.ulimits, built.image,
+                                            "python", "-c", INSTALLED).stdout)
+    python = {(normalised(name), version) for name, version in installed["python"]}
+    deb = {tuple(line.split(" ", 1)) for line in installed["deb"]}
+    assert {"fastapi", "uvicorn"} <= {name for name, _ in python}
+    assert python - sbom_packages(sbom, "pypi") == set()
+    assert deb - sbom_packages(sbom, "deb") == set() and len(deb) > 50
+    assert not {"pytest", "flake8", "uv", "httpx2"} & {name for name, _ in sbom_packages(sbom, "pypi")}
 
 
 def smoke(built: Built, image: str, git_sha: str = GIT_SHA, tfvars: Path | None = None):

@@ -701,24 +701,30 @@ def test_a_service_this_pipeline_did_not_deploy_is_refused(account, aws, default
     assert result.returncode == 2 and "::error title=Release order unknown::" in result.stderr
 
 
-@pytest.mark.parametrize("declared, machine, platform", [
-    ("X86_64", "x86_64", "linux/amd64"), ("ARM64", "aarch64", "linux/arm64"), ("ARM64", "x86_64", None),
-    ("X86_64", "aarch64", None)])
-def test_the_image_is_built_for_the_architecture_the_stack_declares(default_project, tmp_path, declared,
-                                                                    machine, platform):
-    tfvars = tmp_path / "prod.tfvars"
-    tfvars.write_text(f'cpu_architecture = "{declared}"\n')
-    stand_in(tmp_path, "uname", f"echo {machine}")
-    stand_in(tmp_path, "docker", '[ "$1" = manifest ] && exit 1; exit 0')
-    result = run_script(default_project, ["scripts/build-and-push.sh", "registry/orders-api:abc", "abc", str(tfvars)],
-                        tmp_path)
-    builds = [line for line in calls(tmp_path) if line.startswith("docker build")]
-    if platform:
-        assert result.returncode == 0, result.stderr
-        assert len(builds) == 1 and f"--platform {platform}" in builds[0]
+PUSHED = "sha256:" + "ab" * 32
+REPO_DIGESTS = json.dumps([{"RepoDigests": [f"other/orders-api@sha256:{'0' * 64}", f"registry/orders-api@{PUSHED}"]}])
+
+
+@pytest.mark.parametrize("in_registry, inspected, code, pushes, pulls", [
+    (False, REPO_DIGESTS, 0, 1, 0),
+    (True, REPO_DIGESTS, 0, 0, 1),  # a re-run: the tag is immutable, the pushed image stays and is read
+    (False, json.dumps([{"RepoDigests": []}]), 1, 1, 0),  # the engine names no digest
+])
+def test_the_image_is_pushed_once_and_its_registry_digest_named(default_project, tmp_path, in_registry, inspected,
+                                                                code, pushes, pulls):
+    stand_in(tmp_path, "docker", f"""[ "$1" = manifest ] && exit {0 if in_registry else 1}
+[ "$1 $2" = "image inspect" ] && echo '{inspected}'
+exit 0""")
+    result = run_script(default_project, ["scripts/push-image.sh", "registry/orders-api:abc"], tmp_path)
+    assert result.returncode == code, result.stderr
+    made = calls(tmp_path)
+    assert [line for line in made if line.startswith("docker push")] == ["docker push registry/orders-api:abc"] * pushes
+    assert [line for line in made if line.startswith("docker pull")] == [
+        "docker pull --quiet registry/orders-api:abc"] * pulls
+    if code == 0:
+        assert result.stdout == f"digest={PUSHED}\n"
     else:
-        assert result.returncode == 1 and "::error title=Wrong build architecture::" in result.stderr
-        assert builds == [] and not any(line.startswith("docker push") for line in calls(tmp_path))
+        assert result.stdout == "" and "::error title=No registry digest::" in result.stderr
 
 
 SHOWN_PLAN = "Plan: 1 to add, 0 to change, 0 to destroy.\n"

@@ -81,7 +81,7 @@ def test_jobs_run_in_order_lint_first(project):
         "plan": ["image", "terraform-checks", "terraform-emulated", "test"],
         "fork-notice": ["image", "terraform-checks", "terraform-emulated", "test"],
         "plan-comment": ["plan"],
-        "release": ["plan"],
+        "release": ["image", "plan"],
     }
 
 
@@ -96,8 +96,11 @@ def test_permissions_are_minimal_per_job(project):
     comment_steps = workflow["jobs"]["plan-comment"]["steps"]
     uses = [step["uses"].split("@")[0] for step in comment_steps]
     assert uses == ["actions/download-artifact", "actions/github-script"]
-    assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests", "actions")
+    assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests", "actions",
+                                                      "attestations")
                for perms in granted.values() for key, value in perms.items())
+    # Attestations are written by the release, after the gate, and by no other job.
+    assert {name for name, perms in granted.items() if "attestations" in perms} == {"release"}
     # actions: read, for the environment's protection rules, in the release job only and never write.
     assert {name: perms["actions"] for name, perms in granted.items() if "actions" in perms} == {"release": "read"}
     assert all(perms.get("contents", "read") == "read" for perms in granted.values())
@@ -136,7 +139,8 @@ def test_plan_is_saved_kept_one_day_replaced_on_rerun_and_applied_as_is(project)
     assert "terraform/.terraform.lock.hcl" in upload["with"]["path"] and upload["with"]["include-hidden-files"]
     text = (project / WORKFLOW).read_text()
     assert "for the apply job only" not in text and "anyone who can read this" in text
-    (download,) = steps_using(jobs["release"], "actions/download-artifact")
+    (download,) = [step for step in steps_using(jobs["release"], "actions/download-artifact")
+                   if step["with"]["name"].startswith("terraform-plan-")]
     assert download["with"]["name"] == upload["with"]["name"]
     assert any("scripts/terraform-apply.sh terraform" in step.get("run", "") for step in jobs["release"]["steps"])
     assert "apply -input=false -auto-approve tfplan" in (project / "scripts/terraform-apply.sh").read_text()
@@ -153,8 +157,9 @@ def test_the_plan_comment_names_the_commit_the_reviewer_sees(project):
 def test_the_release_pushes_before_it_applies_and_deploys_after(project):
     steps = load_workflow(project)["jobs"]["release"]["steps"]
     order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in (
-        "release-approval.sh production", "configure-aws-credentials", "release-order.sh", "build-and-push.sh",
-        "tag-initial-image.sh", "terraform-apply.sh", "stack-outputs.sh",
+        "release-approval.sh production", "configure-aws-credentials", "release-order.sh", "push-image.sh",
+        "Attest the image's build provenance", "Attest the image's SBOM", "tag-initial-image.sh", "terraform-apply.sh",
+        "stack-outputs.sh",
         "amazon-ecs-deploy-task-definition", "verify-deployment.sh")]
     assert order == sorted(order)
 
@@ -192,8 +197,8 @@ def test_terraform_wrapper_is_off(project):
 
 def test_image_is_tagged_with_the_commit_sha(project):
     deploy = load_workflow(project)["jobs"]["release"]
-    build = next(step for step in deploy["steps"] if "build-and-push.sh" in step.get("run", ""))
-    assert build["env"]["IMAGE"].endswith(":${{ github.sha }}")
+    push = next(step for step in deploy["steps"] if "push-image.sh" in step.get("run", ""))
+    assert push["env"]["IMAGE"].endswith(":${{ github.sha }}")
     (render,) = steps_using(deploy, "aws-actions/amazon-ecs-render-task-definition")
     assert render["with"]["image"].endswith(":${{ github.sha }}")
     assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
@@ -257,18 +262,19 @@ def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answ
             assert step["with"]["role-to-assume"].startswith("${{ vars.AWS_")
 
 
-def test_deploy_runner_matches_the_cpu_architecture(project, answers):
-    """The release builds natively, and each pull request builds and runs the image the same way."""
+def test_the_image_is_built_on_a_runner_of_the_tasks_cpu_architecture(project, answers):
+    """The image job builds natively and runs the image; the release only pushes it, on any runner."""
     jobs = load_workflow(project)["jobs"]
     wanted = "ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04"
-    assert jobs["release"]["runs-on"] == jobs["image"]["runs-on"] == wanted
+    assert jobs["image"]["runs-on"] == wanted and jobs["release"]["runs-on"] == "ubuntu-24.04"
+    assert not [step for step in jobs["release"]["steps"] if "docker build" in step.get("run", "")]
 
 
 def test_every_pull_request_builds_the_image_and_smoke_tests_it_before_the_plan(project):
     jobs = load_workflow(project)["jobs"]
-    runs = [step["run"] for step in jobs["image"]["steps"] if "run" in step]
-    assert runs == ['make docker-build IMAGE=smoke GIT_SHA="$GITHUB_SHA"',
-                    'scripts/smoke-image.sh "smoke:$GITHUB_SHA" "$GITHUB_SHA"']
+    runs = [step["run"] for step in jobs["image"]["steps"] if "run" in step and "if" not in step]
+    assert runs[:2] == ['make docker-build IMAGE="$ECR_REPOSITORY" GIT_SHA="$GITHUB_SHA"',
+                        'scripts/smoke-image.sh "$ECR_REPOSITORY:$GITHUB_SHA" "$GITHUB_SHA"']
     assert "if" not in jobs["image"] and jobs["image"]["permissions"] == {"contents": "read"}
     assert "image" in jobs["plan"]["needs"] and "image" in jobs["fork-notice"]["needs"]
 
@@ -350,3 +356,48 @@ def test_template_dependabot_sees_every_lock_file_of_the_suite():
     assert locks and locks <= covered
     assert {("uv", "/"), ("uv", "/tools/checkov"), ("pip", "/"), ("github-actions", "/")} <= covered
     assert all(update["cooldown"]["default-days"] >= 7 for update in config["updates"])
+
+
+def test_the_image_job_gates_every_image_on_its_sboms_vulnerabilities(project):
+    """syft lists the image's packages, grype scans that list without failing on its own, and the rendered
+    gate decides with the rendered policy: on pull requests and on main alike, in a job without AWS
+    credentials or a write token."""
+    image = load_workflow(project)["jobs"]["image"]
+    steps = image["steps"]
+    (sbom,) = steps_using(image, "anchore/sbom-action")
+    (scan,) = steps_using(image, "anchore/scan-action")
+    (gate,) = [step for step in steps if "vulnerability-gate.py" in step.get("run", "")]
+    assert sbom["with"]["format"] == "spdx-json" and sbom["with"]["upload-artifact"] is False
+    toolchain = dict(line.split("=", 1) for line in (TEMPLATE_DIR / "scripts/toolchain.env").read_text().splitlines()
+                     if "=" in line and not line.startswith("#"))
+    assert sbom["with"]["syft-version"] == toolchain["SYFT_VERSION"], "the pipeline runs the syft the suite tests"
+    assert scan["with"] == {"sbom": sbom["with"]["output-file"], "fail-build": False, "output-format": "json",
+                            "grype-version": "v0.121.3"}
+    assert gate["env"]["REPORT"] == "${{ steps.scan.outputs.json }}" and "if" not in gate
+    assert gate["run"] == 'python3 scripts/vulnerability-gate.py "$REPORT" security/vulnerabilities.toml'
+    assert (project / "security/vulnerabilities.toml").is_file()
+    assert steps.index(sbom) < steps.index(scan) < steps.index(gate)
+
+
+def test_the_release_pushes_the_gated_image_by_its_id_and_attests_the_pushed_digest(project):
+    """The image is saved before the third-party SBOM and scan actions run, and the release pushes it only
+    if its ID is the one the image job built; both attestations name the digest the registry returned."""
+    jobs = load_workflow(project)["jobs"]
+    steps = jobs["image"]["steps"]
+    (built,) = [step for step in steps if step.get("id") == "built"]
+    (save,) = [step for step in steps if "docker save" in step.get("run", "")]
+    (upload,) = [step for step in steps_using(jobs["image"], "actions/upload-artifact")
+                 if step["with"]["name"].startswith("image-")]
+    (sbom,) = steps_using(jobs["image"], "anchore/sbom-action")
+    assert steps.index(built) < steps.index(save) < steps.index(upload) < steps.index(sbom)
+    assert jobs["image"]["outputs"]["image-id"] == "${{ steps.built.outputs.id }}"
+    release = jobs["release"]
+    (push,) = [step for step in release["steps"] if step.get("id") == "push"]
+    assert push["env"]["BUILT_ID"] == "${{ needs.image.outputs.image-id }}"
+    assert 'if [ "$loaded" != "$BUILT_ID" ]' in push["run"] and "needs.image.result == 'success'" in release["if"]
+    attest = steps_using(release, "actions/attest")
+    assert [step["with"]["subject-digest"] for step in attest] == ["${{ steps.push.outputs.digest }}"] * 2
+    assert ["sbom-path" in step["with"] for step in attest] == [False, True]
+    assert all(step["if"] == "${{ !github.event.repository.private || vars.ATTESTATIONS == 'true' }}"
+               and "push-to-registry" not in step["with"] for step in attest)
+    assert release["permissions"]["attestations"] == "write"

@@ -60,7 +60,8 @@ case $declared in
 esac
 built_for=$(field "$image" "d['Architecture']")
 [ "$built_for" = "$wanted" ] || fail "$image is built for $built_for, but $tfvars runs the tasks on $declared: \
-set this job's runs-on to the runner of that architecture (the release job's), or set cpu_architecture back."
+set the image job's runs-on to ubuntu-24.04-arm for ARM64 or ubuntu-24.04 for X86_64 (.github/workflows/ci-cd.yml), \
+or set cpu_architecture back."
 
 echo "Starting $image ($built_for) with the task's container settings, on $url"
 "${engine[@]}" run --detach --name "$name" --read-only --init --volume "$volume:/tmp" --cap-drop ALL \
