@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Makes `terraform validate`, `terraform test`, actionlint and syft work on this machine, registry or not.
+# Makes `terraform validate`, `terraform test`, actionlint, syft and grype work on this machine, registry or not.
 #
 #   eval "$(scripts/terraform-toolchain.sh)"
 #
@@ -153,6 +153,21 @@ install_go_tool() {
     die "could not install $package@$version from the Go module proxy"
 }
 
+# Builds tests/scanner/grypedb (the suite's writer of grype databases) into bin_dir, unless the binary there
+# was built from the same sources (a stamp beside it holds their sha256).
+build_grype_testdb() {
+  local source=$here/../tests/scanner/grypedb stamp
+  stamp=$(cat "$source/go.mod" "$source/go.sum" "$source"/*.go | sha256sum | cut -d ' ' -f 1)
+  if [ -x "$bin_dir/grypedb" ] && [ "$(cat "$bin_dir/grypedb.stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "grypedb: up to date"
+    return
+  fi
+  log "grypedb: building tests/scanner/grypedb"
+  go build -C "$source" -trimpath -ldflags "-s -w" -o "$bin_dir/grypedb" . ||
+    die "could not build tests/scanner/grypedb (its modules come from the Go module proxy)"
+  echo "$stamp" > "$bin_dir/grypedb.stamp"
+}
+
 main() {
   command -v go >/dev/null || die "Go is required to build the toolchain; install it (https://go.dev/doc/install) and re-run"
   mkdir -p "$bin_dir" "$mirror_dir" "$plugin_cache" "$GOCACHE"
@@ -180,6 +195,8 @@ main() {
   write_cli_config "$mirrored"
   install_go_tool actionlint "$ACTIONLINT_MODULE" "$ACTIONLINT_VERSION"
   install_go_tool syft "$SYFT_MODULE" "$SYFT_VERSION"
+  install_go_tool grype "$GRYPE_MODULE" "$GRYPE_VERSION"
+  build_grype_testdb
   log "ready in $(elapsed)"
 
   printf 'export PATH=%q\n' "$bin_dir:$(dirname "$cli"):$PATH"

@@ -261,9 +261,36 @@ def actionlint() -> str:
     return find_tool("actionlint", TOOLCHAIN_HINT)
 
 
+def toolchain_versions() -> dict[str, str]:
+    """The pins of scripts/toolchain.env."""
+    lines = (TEMPLATE_DIR / "scripts/toolchain.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def pinned_go_tool(name: str) -> str:
+    """A Go command the toolchain installs, refused unless it was built from the pinned module version."""
+    binary = find_tool(name, TOOLCHAIN_HINT)
+    built = subprocess.run(["go", "version", "-m", binary], capture_output=True, text=True, check=False).stdout
+    wanted = toolchain_versions()[f"{name.upper()}_VERSION"]
+    if not re.search(rf"^\s+mod\s+\S+\s+{re.escape(wanted)}\s", built, re.MULTILINE):
+        pytest.fail(f"{binary} is not {name} {wanted} (go version -m says: {built.strip()[:300]}); {TOOLCHAIN_HINT}")
+    return binary
+
+
 @pytest.fixture(scope="session")
 def syft() -> str:
-    return find_tool("syft", TOOLCHAIN_HINT)
+    return pinned_go_tool("syft")
+
+
+@pytest.fixture(scope="session")
+def grype() -> str:
+    return pinned_go_tool("grype")
+
+
+@pytest.fixture(scope="session")
+def grypedb() -> str:
+    """tests/scanner/grypedb, built by the toolchain script."""
+    return find_tool("grypedb", TOOLCHAIN_HINT)
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,13 @@ Built here: Python 3.13 on X86_64, on the stand-in base image (tests/container/b
 arm64 machine or emulation, which this machine has not; the rendered pipeline builds each render's own."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,8 +27,10 @@ from tests.container.base_image import base_image, built_on
 from tests.container.engine import Engine, EngineError, find_engine
 from tests.container.image import GIT_SHA, Built, build, first_200, get, logs, running
 from tests.container.task import task_timings
-from tests.test_template_requirements import normalised
+from tests.scanner.grype import Vulnerability, database, scan
+from tests.scanner.sbom import packages, sbom_of
 from tests.test_reliability import SLOW_APP, WRITE_PROBE, passwordless_sudo, refused, slow_get
+from tests.test_template_requirements import normalised
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("container")]
 
@@ -154,34 +158,82 @@ print(json.dumps({"python": sorted({(d.metadata["Name"], d.version) for d in imp
                                         text=True, check=True).stdout.split("\\n")[:-1]}))"""
 
 
-def sbom_packages(sbom: dict, kind: str) -> set[tuple[str, str]]:
-    """(name, version) of each package the SPDX document identifies with a package URL of that type."""
-    found = set()
-    for package in sbom["packages"]:
-        for reference in package.get("externalRefs", []):
-            if reference["referenceType"] == "purl" and reference["referenceLocator"].startswith(f"pkg:{kind}/"):
-                found.add((normalised(package["name"]) if kind == "pypi" else package["name"], package["versionInfo"]))
-    return found
+@pytest.fixture(scope="module")
+def sbom(built, syft, tmp_path_factory) -> Path:
+    return sbom_of(built.engine, built.image, syft, tmp_path_factory.mktemp("sbom"))
 
 
-def test_the_sbom_lists_every_package_the_image_runs(built, syft, tmp_path):
-    """The SBOM the release attests and grype scans, made by the pipeline's syft version from the built image:
+def test_the_sbom_lists_every_package_the_image_runs(built, sbom):
+    """The SBOM the release attests and grype scans, made by the pipeline's syft version from the saved image:
     every Python distribution of the app's environment and every Debian package at its installed version,
     no dev tool, and a document actions/attest accepts (SPDX 2.3 JSON under its 16 MB limit)."""
-    archive, document = tmp_path / "image.tar", tmp_path / "sbom.spdx.json"
-    built.engine.run("save", "--format", "docker-archive", "--output", str(archive), built.image)
-    subprocess.run([syft, "scan", f"docker-archive:{archive}", "--quiet", "--output", f"spdx-json={document}"],
-                   check=True, timeout=900, env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"})
-    sbom = json.loads(document.read_text())
-    assert sbom["spdxVersion"] == "SPDX-2.3" and sbom["SPDXID"] and document.stat().st_size < 16 * 2**20
+    document = json.loads(sbom.read_text())
+    assert document["spdxVersion"] == "SPDX-2.3" and document["SPDXID"] and sbom.stat().st_size < 16 * 2**20
     installed = json.loads(built.engine.run("run", "--rm", "--read-only", *built.engine.ulimits, built.image,
                                             "python", "-c", INSTALLED).stdout)
     python = {(normalised(name), version) for name, version in installed["python"]}
     deb = {tuple(line.split(" ", 1)) for line in installed["deb"]}
+    listed = {(normalised(name), version) for name, version in packages(sbom, "pypi").items()}
     assert {"fastapi", "uvicorn"} <= {name for name, _ in python}
-    assert python - sbom_packages(sbom, "pypi") == set()
-    assert deb - sbom_packages(sbom, "deb") == set() and len(deb) > 50
-    assert not {"pytest", "flake8", "uv", "httpx2"} & {name for name, _ in sbom_packages(sbom, "pypi")}
+    assert python - listed == set()
+    assert deb - set(packages(sbom, "deb").items()) == set() and len(deb) > 50
+    assert not {"pytest", "flake8", "uv", "httpx2"} & {name for name, _ in listed}
+
+
+def test_the_gate_decides_on_grypes_own_report_of_the_image(built, sbom, grype, grypedb, tmp_path):
+    """The release's path from the image to the decision, with real tools: syft's SBOM of the built image, the
+    real grype (offline, its database written for the test, configured by the rendered security/grype.yaml
+    in a checkout holding a .grype.yaml that would hide everything) and the rendered gate with the rendered
+    policy. A fixable high finding in libc6 stops it; a critical without a fix, a medium and a high fixed
+    five days ago do not; a vulnerability of a dev tool the image does not hold is not found; an acceptance
+    of the libc6 finding lets it through; the report of a scan the .grype.yaml did configure is refused."""
+    today = datetime.date.today()
+    vulnerabilities = [
+        Vulnerability("CVE-2099-0001", "high", "libc6", "deb", "< 9999", "9999", "fixed", "2026-01-05"),
+        Vulnerability("CVE-2099-0002", "critical", "libc6", "deb"),
+        Vulnerability("GHSA-2099-test-0003", "medium", "fastapi", "python", "< 9999", "9999", "fixed",
+                      aliases=["CVE-2099-0003"]),
+        Vulnerability("GHSA-2099-test-0004", "high", "uvicorn", "python", "< 9999", "9999", "fixed",
+                      str(today - datetime.timedelta(days=5))),
+        Vulnerability("GHSA-2099-test-0005", "critical", "pytest", "python", "< 9999", "9999", "fixed"),
+    ]
+    report, checkout = tmp_path / "grype.json", tmp_path / "checkout"
+    shutil.copytree(built.project / "security", checkout / "security")
+    (checkout / ".grype.yaml").write_text('distro: "alpine:3.20"\nexclude: ["/var/lib/dpkg/**"]\n')
+    db = database(grypedb, tmp_path / "db", vulnerabilities)
+    found = scan(grype, sbom, db, report, checkout / "security/grype.yaml", checkout)
+    assert sorted((match["vulnerability"]["id"], match["artifact"]["name"]) for match in found["matches"]) == [
+        ("CVE-2099-0001", "libc6"), ("CVE-2099-0002", "libc6"), ("GHSA-2099-test-0003", "fastapi"),
+        ("GHSA-2099-test-0004", "uvicorn")]
+    libc6 = packages(sbom, "deb")["libc6"]
+    policy = built.project / "security/vulnerabilities.toml"
+    blocked = gate(built.project, report, policy)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert [line for line in blocked.stderr.splitlines() if line.startswith("::error")] == [
+        f"::error title=Vulnerability CVE-2099-0001::CVE-2099-0001 (high) in libc6 {libc6}, fixed in 9999 (since "
+        "2026-01-05). Raise the package (a newer base image or pin), or accept it in "
+        f"{policy} with a reason and an expiry. Nothing was pushed."]
+    assert f"blocks from {today + datetime.timedelta(days=25)}" in blocked.stdout
+    accepted = tmp_path / "vulnerabilities.toml"
+    accepted.write_text(policy.read_text() + f"""
+[[accept]]
+id = "CVE-2099-0001"
+package = "libc6"
+reason = "The test accepts it to see the release pass."
+expires = {today + datetime.timedelta(days=7)}
+""")
+    passed = gate(built.project, report, accepted)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "**Accepted** (1)" in passed.stdout and "Below the gate: 2 finding(s)" in passed.stdout
+    hidden = scan(grype, sbom, db, tmp_path / "hidden.json", checkout / ".grype.yaml", checkout)
+    assert len(hidden["matches"]) < len(found["matches"])
+    refused = gate(built.project, tmp_path / "hidden.json", policy)
+    assert refused.returncode == 2 and '"distro": "alpine:3.20"' in refused.stderr, refused.stderr
+
+
+def gate(project: Path, report: Path, policy: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "scripts/vulnerability-gate.py", str(report), str(policy)], cwd=project,
+                          capture_output=True, text=True, timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
 
 
 def smoke(built: Built, image: str, git_sha: str = GIT_SHA, tfvars: Path | None = None):

@@ -224,6 +224,11 @@ class TestLifecycle:
         tags = sorted(sorted(image["imageTags"]) for image in images["imageDetails"])
         # The first release's image, tagged initial too; then the next release's (which the alarm stopped).
         assert tags == [[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
+        # scripts/push-image.sh named the digest ECR holds, which the attestations sign; a re-run pushed nothing.
+        (digest,) = [image["imageDigest"] for image in images["imageDetails"]
+                     if lifecycle_steps.IMAGE_TAG in image["imageTags"]]
+        assert deployed["pushed"] == f"pushed=true\ndigest={digest}\n"
+        assert deployed["again"] == f"pushed=false\ndigest={digest}\n"
 
     def test_a_release_approved_after_its_plan_expired_applies_the_reviewed_plan(self, lifecycle):
         """The default render's release finds no saved plan: it plans again, finds the plan the plan job

@@ -702,29 +702,34 @@ def test_a_service_this_pipeline_did_not_deploy_is_refused(account, aws, default
 
 
 PUSHED = "sha256:" + "ab" * 32
-REPO_DIGESTS = json.dumps([{"RepoDigests": [f"other/orders-api@sha256:{'0' * 64}", f"registry/orders-api@{PUSHED}"]}])
+NOT_FOUND = ("An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with "
+             "imageId {imageTag:'abc'} does not exist within the repository with name 'orders-api'")
 
 
-@pytest.mark.parametrize("in_registry, inspected, code, pushes, pulls", [
-    (False, REPO_DIGESTS, 0, 1, 0),
-    (True, REPO_DIGESTS, 0, 0, 1),  # a re-run: the tag is immutable, the pushed image stays and is read
-    (False, json.dumps([{"RepoDigests": []}]), 1, 1, 0),  # the engine names no digest
+@pytest.mark.parametrize("registry, code, pushes, says", [
+    ("missing", 0, 1, f"pushed=true\ndigest={PUSHED}\n"),
+    ("present", 0, 0, f"pushed=false\ndigest={PUSHED}\n"),  # a re-run: the tag is immutable, nothing is pushed
+    ("denied", 1, 0, "::error title=Pushing the image failed::aws ecr describe-images failed: An error occurred "
+                     "(AccessDeniedException)"),
+    ("not-a-digest", 1, 0, "::error title=Pushing the image failed::ECR names 'None' as the digest"),
 ])
-def test_the_image_is_pushed_once_and_its_registry_digest_named(default_project, tmp_path, in_registry, inspected,
-                                                                code, pushes, pulls):
-    stand_in(tmp_path, "docker", f"""[ "$1" = manifest ] && exit {0 if in_registry else 1}
-[ "$1 $2" = "image inspect" ] && echo '{inspected}'
-exit 0""")
-    result = run_script(default_project, ["scripts/push-image.sh", "registry/orders-api:abc"], tmp_path)
+def test_the_image_is_pushed_once_and_its_registry_digest_named(default_project, tmp_path, registry, code, pushes,
+                                                                says):
+    """describe-images answers as ECR does: not found until docker push ran (the stand-in leaves a mark)."""
+    pushed_mark = tmp_path / "pushed"
+    stand_in(tmp_path, "docker", f'[ "$1" = push ] && touch "{pushed_mark}"; exit 0')
+    answers = {"missing": f'[ -e "{pushed_mark}" ] && echo {PUSHED} && exit 0; echo "{NOT_FOUND}" >&2; exit 254',
+               "present": f"echo {PUSHED}",
+               "denied": 'echo "An error occurred (AccessDeniedException) when calling DescribeImages" >&2; exit 254',
+               "not-a-digest": "echo None"}
+    stand_in(tmp_path, "aws", answers[registry])
+    image = "123.dkr.ecr.eu-west-1.amazonaws.com/orders-api:abc"
+    result = run_script(default_project, ["scripts/push-image.sh", image], tmp_path)
     assert result.returncode == code, result.stderr
-    made = calls(tmp_path)
-    assert [line for line in made if line.startswith("docker push")] == ["docker push registry/orders-api:abc"] * pushes
-    assert [line for line in made if line.startswith("docker pull")] == [
-        "docker pull --quiet registry/orders-api:abc"] * pulls
-    if code == 0:
-        assert result.stdout == f"digest={PUSHED}\n"
-    else:
-        assert result.stdout == "" and "::error title=No registry digest::" in result.stderr
+    assert [line for line in calls(tmp_path) if line.startswith("docker")] == [f"docker push {image}"] * pushes
+    assert all("--repository-name orders-api --image-ids imageTag=abc" in line
+               for line in calls(tmp_path) if line.startswith("aws"))
+    assert says in (result.stdout if code == 0 else result.stderr)
 
 
 SHOWN_PLAN = "Plan: 1 to add, 0 to change, 0 to destroy.\n"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEMPLATE_DIR, load_hcl, run, variable_defaults
+from tests.conftest import load_hcl, run, toolchain_versions, variable_defaults
 
 STACKS = ["terraform", "terraform/bootstrap"]
 NO_COLOR = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "NO_COLOR": "1"}
@@ -97,8 +97,7 @@ def test_bootstrap_trusts_the_rendered_roles(project, answers):
 
 
 def test_toolchain_builds_the_major_version_the_stacks_pin(bakery):
-    env = dict(line.split("=", 1) for line in (TEMPLATE_DIR / "scripts/toolchain.env").read_text().splitlines()
-               if re.match(r"^[A-Z_]+=", line))
+    env = toolchain_versions()
     built = tuple(int(part) for part in env["AWS_PROVIDER_VERSION"].split(".")[:2])
     for stack in STACKS:
         versions = (bakery({}) / stack / "versions.tf").read_text()

@@ -1,13 +1,15 @@
 """The rendered GitHub Actions: linted, parsed and asserted; shell checked; the template's own CI too."""
+import hashlib
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE_DIR, load_hcl, run
+from tests.conftest import TEMPLATE_DIR, load_hcl, run, toolchain_versions
 
 WORKFLOW = ".github/workflows/ci-cd.yml"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -359,45 +361,75 @@ def test_template_dependabot_sees_every_lock_file_of_the_suite():
 
 
 def test_the_image_job_gates_every_image_on_its_sboms_vulnerabilities(project):
-    """syft lists the image's packages, grype scans that list without failing on its own, and the rendered
-    gate decides with the rendered policy: on pull requests and on main alike, in a job without AWS
+    """syft lists the saved image's packages, grype scans that list without failing on its own, and the
+    rendered gate decides with the rendered policy: on pull requests and on main alike, in a job without AWS
     credentials or a write token."""
     image = load_workflow(project)["jobs"]["image"]
     steps = image["steps"]
     (sbom,) = steps_using(image, "anchore/sbom-action")
     (scan,) = steps_using(image, "anchore/scan-action")
     (gate,) = [step for step in steps if "vulnerability-gate.py" in step.get("run", "")]
+    assert sbom["with"]["image"] == "docker-archive:${{ runner.temp }}/image.tar"
     assert sbom["with"]["format"] == "spdx-json" and sbom["with"]["upload-artifact"] is False
-    toolchain = dict(line.split("=", 1) for line in (TEMPLATE_DIR / "scripts/toolchain.env").read_text().splitlines()
-                     if "=" in line and not line.startswith("#"))
+    toolchain = toolchain_versions()
     assert sbom["with"]["syft-version"] == toolchain["SYFT_VERSION"], "the pipeline runs the syft the suite tests"
     assert scan["with"] == {"sbom": sbom["with"]["output-file"], "fail-build": False, "output-format": "json",
-                            "grype-version": "v0.121.3"}
+                            "grype-version": toolchain["GRYPE_VERSION"], "severity-cutoff": "critical",
+                            "config": "security/grype.yaml"}
+    assert (project / "security/grype.yaml").is_file()
+    grypedb = (TEMPLATE_DIR / "tests/scanner/grypedb/go.mod").read_text()
+    assert f"github.com/anchore/grype {toolchain['GRYPE_VERSION']}\n" in grypedb, "the test database's schema"
     assert gate["env"]["REPORT"] == "${{ steps.scan.outputs.json }}" and "if" not in gate
     assert gate["run"] == 'python3 scripts/vulnerability-gate.py "$REPORT" security/vulnerabilities.toml'
     assert (project / "security/vulnerabilities.toml").is_file()
     assert steps.index(sbom) < steps.index(scan) < steps.index(gate)
+    assert image["permissions"] == {"contents": "read"}
 
 
-def test_the_release_pushes_the_gated_image_by_its_id_and_attests_the_pushed_digest(project):
-    """The image is saved before the third-party SBOM and scan actions run, and the release pushes it only
-    if its ID is the one the image job built; both attestations name the digest the registry returned."""
+def test_the_release_pushes_the_gated_image_checked_by_its_sha256_and_attests_the_pushed_digest(project):
+    """The image is saved, uploaded and hashed before any third-party action runs, the SBOM hashed right after
+    it is made; the release checks both sums before it signs in to AWS, and attests only a digest it pushed."""
     jobs = load_workflow(project)["jobs"]
     steps = jobs["image"]["steps"]
-    (built,) = [step for step in steps if step.get("id") == "built"]
-    (save,) = [step for step in steps if "docker save" in step.get("run", "")]
+    (saved,) = [step for step in steps if step.get("id") == "saved"]
     (upload,) = [step for step in steps_using(jobs["image"], "actions/upload-artifact")
                  if step["with"]["name"].startswith("image-")]
-    (sbom,) = steps_using(jobs["image"], "anchore/sbom-action")
-    assert steps.index(built) < steps.index(save) < steps.index(upload) < steps.index(sbom)
-    assert jobs["image"]["outputs"]["image-id"] == "${{ steps.built.outputs.id }}"
+    third_party = [index for index, step in enumerate(steps) if step.get("uses", "").startswith("anchore/")]
+    (hashed,) = [step for step in steps if step.get("id") == "sbom"]
+    assert steps.index(saved) < steps.index(upload) < min(third_party) < steps.index(hashed) < max(third_party)
+    assert "sha256sum" in saved["run"] and "sha256sum" in hashed["run"]
+    assert jobs["image"]["outputs"] == {"image-sha256": "${{ steps.saved.outputs.sha256 }}",
+                                        "sbom-sha256": "${{ steps.sbom.outputs.sha256 }}"}
     release = jobs["release"]
-    (push,) = [step for step in release["steps"] if step.get("id") == "push"]
-    assert push["env"]["BUILT_ID"] == "${{ needs.image.outputs.image-id }}"
-    assert 'if [ "$loaded" != "$BUILT_ID" ]' in push["run"] and "needs.image.result == 'success'" in release["if"]
+    rsteps = release["steps"]
+    (check,) = [step for step in rsteps if "sha256sum --check --strict" in step.get("run", "")]
+    assert check["env"] == {"IMAGE_SHA256": "${{ needs.image.outputs.image-sha256 }}",
+                            "SBOM_SHA256": "${{ needs.image.outputs.sbom-sha256 }}"}
+    (sign_in,) = steps_using(release, "aws-actions/configure-aws-credentials")
+    (push,) = [step for step in rsteps if step.get("id") == "push"]
+    assert rsteps.index(check) < rsteps.index(sign_in) < rsteps.index(push)
+    assert "needs.image.result == 'success'" in release["if"]
     attest = steps_using(release, "actions/attest")
     assert [step["with"]["subject-digest"] for step in attest] == ["${{ steps.push.outputs.digest }}"] * 2
     assert ["sbom-path" in step["with"] for step in attest] == [False, True]
-    assert all(step["if"] == "${{ !github.event.repository.private || vars.ATTESTATIONS == 'true' }}"
-               and "push-to-registry" not in step["with"] for step in attest)
+    assert all(step["if"] == "steps.push.outputs.pushed == 'true' && (!github.event.repository.private || "
+               "vars.ATTESTATIONS == 'true')" and "push-to-registry" not in step["with"] for step in attest)
     assert release["permissions"]["attestations"] == "write"
+
+
+@pytest.mark.parametrize("tampered", [None, "image.tar", "sbom.spdx.json"])
+def test_the_release_refuses_an_artifact_the_image_job_did_not_make(project, tmp_path, tampered):
+    """The release's check step run as GitHub runs it (bash -e), on artifacts with and without a changed byte."""
+    (check,) = [step for step in load_workflow(project)["jobs"]["release"]["steps"]
+                if "sha256sum --check --strict" in step.get("run", "")]
+    sums = {}
+    for name in ("image.tar", "sbom.spdx.json"):
+        (tmp_path / name).write_bytes(name.encode() * 1000)
+        sums[name] = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+    if tampered:
+        (tmp_path / tampered).write_bytes(b"x" + (tmp_path / tampered).read_bytes()[1:])
+    result = subprocess.run(["bash", "-e", "-c", check["run"]], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60, env={"PATH": "/usr/bin:/bin", "IMAGE_SHA256": sums["image.tar"],
+                                             "SBOM_SHA256": sums["sbom.spdx.json"]}, check=False)
+    assert result.returncode == (1 if tampered else 0), result.stdout + result.stderr
+    assert ("::error title=Not the gated image::" in result.stdout) == bool(tampered)

@@ -1,35 +1,46 @@
 #!/usr/bin/env bash
-# Pushes the image the image job built and gated, unless the registry has its tag already, and prints the
-# digest the registry holds it under as `digest=sha256:...` (for $GITHUB_OUTPUT): the attestations name
-# that digest.
+# Pushes the image the image job built and gated, unless the repository has its tag already, and prints for
+# $GITHUB_OUTPUT whether it pushed (`pushed=true|false`) and the digest ECR holds the tag under
+# (`digest=sha256:...`), which the attestations name.
 #
 #   scripts/push-image.sh REGISTRY/REPOSITORY:TAG
 #
 # Tags are immutable in ECR. When the tag is there already (a re-run of the release), the pushed image stays
-# and is what the service runs: it is pulled to read its digest.
+# and is what the service runs; it is not pushed again, and the run that pushed it attested it. Both the
+# check and the digest come from ECR's API, not from pulling the image: an ARM64 image cannot be pulled on
+# an x86 runner.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
+if [ $# -ne 1 ] || [[ $1 != */*:* ]]; then
   echo "usage: $0 REGISTRY/REPOSITORY:TAG" >&2
   exit 64
 fi
-image=$1 repository=${1%:*}
+image=$1
+path=${image#*/}
+repository=${path%:*} tag=${path##*:}
 
-if docker manifest inspect "$image" >/dev/null 2>&1; then
-  echo "$image is already in the registry; keeping it" >&2
-  docker pull --quiet "$image" >&2
-else
-  docker push "$image" >&2
-fi
-# RepoDigests read with python3, not a Go template (the template's rendering would take it for its own).
-digest=$(docker image inspect "$image" | REPOSITORY=$repository python3 -c "import json, os, sys
-for name in json.load(sys.stdin)[0].get('RepoDigests') or []:
-    repository, _, digest = name.partition('@')
-    if repository == os.environ['REPOSITORY'] and digest.startswith('sha256:') and len(digest) == 71:
-        print(digest)
-        break")
-if [ -z "$digest" ]; then
-  printf '::error title=No registry digest::%s\n' "After the push, docker names no digest of $image in $repository, so the attestations cannot name it. Look at the push output above; a re-run pushes again." >&2
+fail() {
+  echo "::error title=Pushing the image failed::$*" >&2
   exit 1
+}
+
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+# The tag's digest on stdout; the CLI's messages kept apart in $errors.
+digest_of_tag() {
+  aws ecr describe-images --repository-name "$repository" --image-ids imageTag="$tag" \
+    --query 'imageDetails[0].imageDigest' --output text 2>"$errors"
+}
+
+if digest=$(digest_of_tag); then
+  echo "$repository:$tag is already in the registry ($digest); keeping it" >&2
+  pushed=false
+else
+  grep -q ImageNotFoundException "$errors" || fail "aws ecr describe-images failed: $(tr '\n' ' ' < "$errors")"
+  docker push "$image" >&2 || fail "docker push $image failed (see above)"
+  pushed=true
+  digest=$(digest_of_tag) || fail "aws ecr describe-images failed after the push: $(tr '\n' ' ' < "$errors")"
 fi
+[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || fail "ECR names '$digest' as the digest of $repository:$tag, not a sha256 digest"
+echo "pushed=$pushed"
 echo "digest=$digest"
