@@ -1,14 +1,17 @@
-"""Measure the rendered container image: its size, its build time and its start to the first 200; print a table.
+"""Measure the rendered container image: its size, build time, start to the first 200 and SBOM; print a table.
 
     python benchmarks/image.py [--starts 5]
 
 The image is the one the suite's container tests build (Python 3.13 on X86_64, on the stand-in base image of
 tests/container/base_image.py), built with podman and started as ECS starts it (tests/container/task.py).
-docs/benchmarks.md gives the budgets. The table is also written to benchmarks/results/image.md.
+The SBOM is the image job's: the image saved as a Docker archive, then syft (the toolchain's, the version the
+pipeline pins) on it. docs/benchmarks.md gives the budgets. The table is also written to
+benchmarks/results/image.md.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,6 +26,7 @@ from benchmarks.harness import BENCHMARKS_DIR, TEMPLATE_DIR  # noqa: E402
 from tests.container.base_image import base_image, built_on  # noqa: E402
 from tests.container.engine import find_engine  # noqa: E402
 from tests.container.image import GIT_SHA, Built, build, first_200, running  # noqa: E402
+from tests.scanner.sbom import packages, sbom_of  # noqa: E402
 from tests.test_reliability import passwordless_sudo  # noqa: E402
 
 INPUTS = {"python_version": "3.13", "cpu_architecture": "X86_64"}
@@ -61,6 +65,16 @@ def main() -> int:
                     print("the image never answered /health", file=sys.stderr)
                     return 1
                 starts.append(time.monotonic() - started)
+        syft = shutil.which("syft")
+        if not syft:
+            print('syft is not on PATH: run eval "$(scripts/terraform-toolchain.sh)" first', file=sys.stderr)
+            return 1
+        print("SBOM ...", flush=True)
+        started = time.monotonic()
+        sbom = sbom_of(engine, tag, syft, Path(out))
+        sbom_seconds = time.monotonic() - started
+        listed = {kind: len(packages(sbom, kind)) for kind in ("deb", "pypi")}
+        sbom_kib = sbom.stat().st_size / 1024
         engine.run("rmi", "--force", tag, check=False)
     first = statistics.median(starts)
     rows = [
@@ -72,6 +86,8 @@ def main() -> int:
         f"< {BUDGETS['first_200_s']:.1f} | {'met' if first < BUDGETS['first_200_s'] else 'MISSED'} |",
         f"| build, s (without the layer cache, the base image ready; then again from the layer cache) | "
         f"{builds[0]:.1f}, {builds[1]:.1f} | | |",
+        f"| SBOM, s (podman save, then syft to SPDX JSON): {listed['deb']} Debian and {listed['pypi']} Python "
+        f"packages, {sbom_kib:.0f} KiB | {sbom_seconds:.1f} | | |",
     ]
     table = "\n".join(rows)
     print(table)
