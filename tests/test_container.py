@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.scanner.grype import Vulnerability, database, scan
 from tests.scanner.sbom import packages, sbom_of
 from tests.test_reliability import SLOW_APP, WRITE_PROBE, passwordless_sudo, refused, slow_get
 from tests.test_template_requirements import normalised
+from tests.test_vulnerability_gate import run_gate
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("container")]
 
@@ -207,7 +207,7 @@ def test_the_gate_decides_on_grypes_own_report_of_the_image(built, sbom, grype, 
         ("GHSA-2099-test-0004", "uvicorn")]
     libc6 = packages(sbom, "deb")["libc6"]
     policy = built.project / "security/vulnerabilities.toml"
-    blocked = gate(built.project, report, policy)
+    blocked = run_gate(built.project, report, policy)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert [line for line in blocked.stderr.splitlines() if line.startswith("::error")] == [
         f"::error title=Vulnerability CVE-2099-0001::CVE-2099-0001 (high) in libc6 {libc6}, fixed in 9999 (since "
@@ -222,18 +222,13 @@ package = "libc6"
 reason = "The test accepts it to see the release pass."
 expires = {today + datetime.timedelta(days=7)}
 """)
-    passed = gate(built.project, report, accepted)
+    passed = run_gate(built.project, report, accepted)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "**Accepted** (1)" in passed.stdout and "Below the gate: 2 finding(s)" in passed.stdout
     hidden = scan(grype, sbom, db, tmp_path / "hidden.json", checkout / ".grype.yaml", checkout)
     assert len(hidden["matches"]) < len(found["matches"])
-    refused = gate(built.project, tmp_path / "hidden.json", policy)
+    refused = run_gate(built.project, tmp_path / "hidden.json", policy)
     assert refused.returncode == 2 and '"distro": "alpine:3.20"' in refused.stderr, refused.stderr
-
-
-def gate(project: Path, report: Path, policy: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "scripts/vulnerability-gate.py", str(report), str(policy)], cwd=project,
-                          capture_output=True, text=True, timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
 
 
 def smoke(built: Built, image: str, git_sha: str = GIT_SHA, tfvars: Path | None = None):

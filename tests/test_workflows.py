@@ -412,8 +412,9 @@ def test_the_release_pushes_the_gated_image_checked_by_its_sha256_and_attests_th
     attest = steps_using(release, "actions/attest")
     assert [step["with"]["subject-digest"] for step in attest] == ["${{ steps.push.outputs.digest }}"] * 2
     assert ["sbom-path" in step["with"] for step in attest] == [False, True]
-    assert all(step["if"] == "steps.push.outputs.pushed == 'true' && (!github.event.repository.private || "
-               "vars.ATTESTATIONS == 'true')" and "push-to-registry" not in step["with"] for step in attest)
+    assert release["env"]["ATTEST"] == "${{ !github.event.repository.private || vars.ATTESTATIONS == 'true' }}"
+    assert all(step["if"] == "steps.push.outputs.pushed == 'true' && env.ATTEST == 'true'"
+               and "push-to-registry" not in step["with"] for step in attest)
     assert release["permissions"]["attestations"] == "write"
 
 

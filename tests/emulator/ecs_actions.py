@@ -35,13 +35,17 @@ def ecr_login(ecr) -> str:
     return token["proxyEndpoint"]
 
 
+def image_manifest(tag: str) -> str:
+    """The manifest `docker push` would put for an image tagged `tag` (no layers; a config digest per tag)."""
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                       "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                                  "digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
+                       "layers": []})
+
+
 def push_image(ecr, repository: str, tag: str) -> str:
     """Record `repository:tag` as pushed (the final PutImage of `docker push`); returns the digest."""
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                                      "digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
-                           "layers": []})
-    image = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)["image"]
+    image = ecr.put_image(repositoryName=repository, imageManifest=image_manifest(tag), imageTag=tag)["image"]
     return image["imageId"]["imageDigest"]
 
 

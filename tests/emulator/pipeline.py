@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,22 +31,22 @@ AUTO_APPROVE = {"TF_CLI_ARGS_apply": "-auto-approve", "TF_CLI_ARGS_destroy": "-a
 
 
 DOCKER_PUSH = """#!/usr/bin/env bash
-# `docker push REGISTRY/REPOSITORY:TAG` as ECR sees it: the push's final PutImage (with the job's credentials),
-# of a manifest that names no layers. Nothing else of docker is emulated.
+# `docker push REGISTRY/REPOSITORY:TAG` as ECR sees it: the push's final PutImage (with the job's credentials)
+# of tests/emulator/ecs_actions.image_manifest(TAG). Nothing else of docker is emulated.
 set -euo pipefail
 [ "$1" = push ] || { echo "docker stand-in: only push is emulated, not $1" >&2; exit 2; }
 path=${2#*/}
-config=$(printf %s "${path##*:}" | sha256sum | cut -d' ' -f1)
-manifest='{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", '\
-'"config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:'$config'"}, '\
-'"layers": []}'
+manifest=$(PYTHONPATH=@ROOT@ @PYTHON@ -c 'import sys; from tests.emulator.ecs_actions import image_manifest
+print(image_manifest(sys.argv[1]))' "${path##*:}")
 aws ecr put-image --repository-name "${path%:*}" --image-tag "${path##*:}" --image-manifest "$manifest" >/dev/null
 echo "${path##*:}: digest: pushed"
 """
 
 
 def write_docker_stand_in(path: Path) -> None:
-    path.write_text(DOCKER_PUSH)
+    root = Path(__file__).resolve().parents[2]
+    path.write_text(DOCKER_PUSH.replace("@ROOT@", shlex.quote(str(root)))
+                    .replace("@PYTHON@", shlex.quote(sys.executable)))
     path.chmod(0o755)
 
 
