@@ -36,7 +36,7 @@ DOCKER_PUSH = """#!/usr/bin/env bash
 set -euo pipefail
 [ "$1" = push ] || { echo "docker stand-in: only push is emulated, not $1" >&2; exit 2; }
 path=${2#*/}
-manifest=$(PYTHONPATH=@ROOT@ @PYTHON@ -c 'import sys; from tests.emulator.ecs_actions import image_manifest
+manifest=$(PYTHONPATH=@ROOT@ @PYTHON@ -P -c 'import sys; from tests.emulator.ecs_actions import image_manifest
 print(image_manifest(sys.argv[1]))' "${path##*:}")
 aws ecr put-image --repository-name "${path%:*}" --image-tag "${path##*:}" --image-manifest "$manifest" >/dev/null
 echo "${path##*:}: digest: pushed"
