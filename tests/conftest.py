@@ -38,8 +38,8 @@ VARIANTS = [
          "secret_names": "APP_API_KEY"},
         id="py313-arm64",
     ),
-    pytest.param({"nat_mode": "single", "enable_database_subnets": "yes", "container_insights": "disabled"},
-                 id="single-nat-database"),
+    pytest.param({"nat_mode": "single", "enable_database_subnets": "yes", "container_insights": "disabled",
+                  "environments": "production"}, id="single-nat-database-production-only"),
     pytest.param(
         {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1"),
          "create_oidc_provider": "yes", "deployment_strategy": "canary", "alarm_email": "oncall@example.com"},

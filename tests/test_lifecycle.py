@@ -1,10 +1,11 @@
 """The rendered stacks deploy and keep deploying: the whole lifecycle in an emulated AWS account, with every
 AWS call of the pipeline roles judged against their real policies by a real IAM policy evaluator.
 
-Two renders live the seven steps of tests/emulator/lifecycle.py: the default one, and one that turns on
-everything that changes the network or the IAM at once (the longest project name and region name the
-template accepts, three AZs, a single NAT gateway, the database tier, HTTPS, S3-native locking, an
-account that already has the GitHub OIDC provider). Each render's tests share one run of the lifecycle.
+Two renders live the steps of tests/emulator/lifecycle.py: the default one, with two environments (staging,
+then production), and one that turns on everything that changes the network or the IAM at once with
+production alone (the longest project name and region name the template accepts, three AZs, a single NAT
+gateway, the database tier, HTTPS, S3-native locking, an account that already has the GitHub OIDC
+provider). Each render's tests share one run of the lifecycle.
 """
 from __future__ import annotations
 
@@ -19,16 +20,17 @@ import pytest
 
 from hooks.pre_gen_project import AWS_REGIONS, SLUG_MAX_LENGTH
 from tests.conftest import CERTIFICATE, TEMPLATE_DIR, missing, run
+from tests.emulator import ecs_actions
 from tests.emulator import lifecycle as lifecycle_steps
 from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
 from tests.emulator.recording import validation_report
 from tests.emulator.github import OWNER_ID, REPOSITORY_ID, GitHub, Job
-from tests.emulator.pipeline import ANSI, Pipeline
+from tests.emulator.pipeline import ANSI, Environment, Pipeline
 from tests.iam import evaluator, quotas
 from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
 from tests.iam.proof import explain, prove, role_policies
-from tests.iam.refusals import Project, fixed_probes, judge, read_applied, writes_of
+from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied, writes_of
 
 LONGEST_REGION = "ap-northeast-2"  # 14 characters, as long as any region the template accepts; four AZs
 EVERYTHING_AT_ONCE = {
@@ -45,6 +47,7 @@ EVERYTHING_AT_ONCE = {
     "secret_names": "APP_API_KEY,APP_DATABASE_PASSWORD",
     "domain_name": "inventory.platform.example.com",
     "hosted_zone": "platform.example.com",
+    "environments": "production",
 }
 # The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
 LIFECYCLES = [
@@ -134,10 +137,9 @@ PROOFS: dict[int, tuple] = {}
 @pytest.fixture
 def judged(lifecycle, emulated_account):
     """The permission proof of everything the pipeline roles did in this lifecycle."""
-    answers = lifecycle.pipeline.answers
-    iam = emulated_account.client("iam", ADMINISTRATOR, answers["aws_region"])
-    policies = {answers[key]: role_policies(iam, answers[key].rsplit("/", 1)[-1])
-                for key in ("aws_plan_role_arn", "aws_oidc_role_arn")}
+    iam = emulated_account.client("iam", ADMINISTRATOR, lifecycle.pipeline.region)
+    policies = {role: role_policies(iam, role.rsplit("/", 1)[-1]) for environment in lifecycle.pipeline.environments
+                for role in (environment.plan_role, environment.deploy_role)}
     calls = emulated_account.calls(since=lifecycle.first_call)
 
     def step_of(sequence: int) -> str:
@@ -153,11 +155,14 @@ def judged(lifecycle, emulated_account):
 NEIGHBOURS: dict[int, Project] = {}
 
 
-def project_of(answers, outputs: dict) -> Project:
-    return Project(answers["project_slug"], ACCOUNT_ID, answers["aws_region"], outputs["state_bucket"],
-                   f"{answers['project_slug']}/{answers.get('_environment', 'production')}/terraform.tfstate",
-                   outputs["state_kms_key_arn"], outputs["deploy_role_arn"], outputs["plan_role_arn"],
-                   outputs["logs_kms_key_arn"])
+def project_of(answers, outputs: dict, environment: Environment | None = None) -> Project:
+    """The environment's (production's unless given) resources, with the outputs of its bootstrap."""
+    environment = environment or Environment("production", answers["project_slug"], "", "")
+    first = answers.get("environments", "production").split(",")[0]
+    return Project(environment.resource_name, ACCOUNT_ID, answers["aws_region"], outputs["state_bucket"],
+                   environment.state_key, outputs["state_kms_key_arn"], outputs["deploy_role_arn"],
+                   outputs["plan_role_arn"], outputs["logs_kms_key_arn"], environment.name, answers["project_slug"],
+                   pushes_images=environment.name == first)
 
 
 @pytest.fixture
@@ -168,7 +173,7 @@ def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
     if id(lifecycle) not in NEIGHBOURS:
         overrides = {"project_name": "Billing Ledger", "aws_region": lifecycle.pipeline.region,
                      "availability_zones": f"{lifecycle.pipeline.region}a,{lifecycle.pipeline.region}b",
-                     "create_oidc_provider": "auto"}
+                     "create_oidc_provider": "auto", "environments": "production"}
         answers = bakery.answers(overrides)
         other = Pipeline(bakery(overrides), lifecycle.pipeline.account, lifecycle.pipeline.terraform, answers,
                          tmp_path_factory.mktemp("neighbour"))
@@ -179,16 +184,27 @@ def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
 # Each test gets its render's lifecycle.
 @pytest.mark.parametrize("lifecycle", LIFECYCLES, indirect=True)
 class TestLifecycle:
-    def test_bootstrap_creates_the_state_store_and_the_pipeline_roles(self, lifecycle):
+    def test_bootstrap_creates_the_state_store_and_each_environments_pipeline_roles(self, lifecycle):
         lifecycle.require("bootstrap")
         answers = lifecycle.pipeline.answers
-        outputs = lifecycle.bootstrap_outputs
-        assert outputs["deploy_role_arn"] == answers["aws_oidc_role_arn"]
-        assert outputs["plan_role_arn"] == answers["aws_plan_role_arn"]
-        assert outputs["state_bucket"] == answers["tf_state_bucket"]
+        assert lifecycle.bootstrap_outputs["deploy_role_arn"] == answers["aws_oidc_role_arn"]
+        assert lifecycle.bootstrap_outputs["plan_role_arn"] == answers["aws_plan_role_arn"]
         owner, repo = answers["github_owner"], answers["github_repo"]
-        assert outputs["trusted_subjects"]["deploy"] == [
-            f"repo:{owner}@{OWNER_ID}/{repo}@{REPOSITORY_ID}:environment:production"]
+        environments = lifecycle.pipeline.environments
+        assert [environment.name for environment in environments] == answers["environments"].split(",")
+        assert sorted(lifecycle.bootstrap_outputs["environments"]) == sorted(e.name for e in environments)
+        for environment in environments:
+            outputs = lifecycle.bootstrap_outputs["environments"][environment.name]
+            assert (outputs["deploy_role_arn"], outputs["plan_role_arn"]) == (environment.deploy_role,
+                                                                              environment.plan_role)
+            # One state bucket, state key and image repository for all; each environment its own logs key.
+            assert outputs["state_bucket"] == answers["tf_state_bucket"]
+            assert outputs["state_kms_key_arn"] == lifecycle.bootstrap_outputs["state_kms_key_arn"]
+            assert outputs["ecr_repository_url"].endswith(f"/{answers['project_slug']}")
+            assert outputs["trusted_subjects"]["deploy"] == [
+                f"repo:{owner}@{OWNER_ID}/{repo}@{REPOSITORY_ID}:environment:{environment.name}"]
+        logs_keys = {outputs["logs_kms_key_arn"] for outputs in lifecycle.bootstrap_outputs["environments"].values()}
+        assert len(logs_keys) == len(environments)
 
     def test_bootstrap_reuses_the_accounts_oidc_provider_or_creates_it(self, lifecycle, emulated_account):
         lifecycle.require("bootstrap")
@@ -213,49 +229,61 @@ class TestLifecycle:
         """The image is pushed and tagged `initial` before the first apply, so the service Terraform creates
         runs it and its first deployment completes; then the release's own revision rolls out."""
         lifecycle.require("the release job")
-        deployed = lifecycle.deployed
         region, repository = lifecycle.pipeline.region, lifecycle.pipeline.answers["project_slug"]
         ecs = emulated_account.client("ecs", ADMINISTRATOR, region)
-        (first,) = json.loads(deployed["deployments_before_release"])
-        assert (first["taskDefinition"], first["rolloutState"]) == (deployed["task_definition_arn"], "COMPLETED")
-        terraforms = ecs.describe_task_definition(taskDefinition=deployed["task_definition_arn"])["taskDefinition"]
-        assert terraforms["containerDefinitions"][0]["image"].endswith(f"/{repository}:initial")
+        for deployed in lifecycle.releases.values():
+            (first,) = json.loads(deployed["deployments_before_release"])
+            assert (first["taskDefinition"], first["rolloutState"]) == (deployed["task_definition_arn"], "COMPLETED")
+            terraforms = ecs.describe_task_definition(taskDefinition=deployed["task_definition_arn"])["taskDefinition"]
+            assert terraforms["containerDefinitions"][0]["image"].endswith(f"/{repository}:initial")
         images = emulated_account.client("ecr", ADMINISTRATOR, region).describe_images(repositoryName=repository)
         tags = sorted(sorted(image["imageTags"]) for image in images["imageDetails"])
         # The first release's image, tagged initial too; then the next release's (which the alarm stopped).
         assert tags == [[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
-        # scripts/push-image.sh named the digest ECR holds, which the attestations sign; a re-run pushed nothing.
+        # The first environment's release pushed: scripts/push-image.sh named the digest ECR holds, which the
+        # attestations sign; a re-run pushed nothing. The next environments push nothing.
         (digest,) = [image["imageDigest"] for image in images["imageDetails"]
                      if lifecycle_steps.IMAGE_TAG in image["imageTags"]]
-        assert deployed["pushed"] == f"pushed=true\ndigest={digest}\n"
-        assert deployed["again"] == f"pushed=false\ndigest={digest}\n"
+        first, *others = lifecycle.pipeline.environments
+        assert lifecycle.releases[first.name]["pushed"] == f"pushed=true\ndigest={digest}\n"
+        assert lifecycle.releases[first.name]["again"] == f"pushed=false\ndigest={digest}\n"
+        assert all(lifecycle.releases[other.name]["pushed"] == "" for other in others)
 
     def test_a_release_approved_after_its_plan_expired_applies_the_reviewed_plan(self, lifecycle):
-        """The default render's release finds no saved plan: it plans again, finds the plan the plan job
+        """The default render's releases find no saved plan: each plans again, finds the plan the plan job
         showed (same digest), and applies it; the other render applies the saved plan."""
         lifecycle.require("the first release")
-        replanned = "The new plan is the reviewed one: applying it" in lifecycle.deployed["applied"]
-        assert replanned == (not lifecycle.provider_existed), lifecycle.deployed["applied"][-3000:]
-        assert "Apply complete!" in lifecycle.deployed["applied"]
+        for deployed in lifecycle.releases.values():
+            replanned = "The new plan is the reviewed one: applying it" in deployed["applied"]
+            assert replanned == (not lifecycle.provider_existed), deployed["applied"][-3000:]
+            assert "Apply complete!" in deployed["applied"]
 
     def test_the_release_rolls_out_its_revision_and_waits_for_it(self, lifecycle, emulated_account):
         """The release step only passes when scripts/verify-deployment.sh saw the revision COMPLETED."""
         lifecycle.require("the release job")
-        deployed = lifecycle.deployed
-        ecs = emulated_account.client("ecs", ADMINISTRATOR, lifecycle.pipeline.region)
-        assert deployed["revision"] != deployed["task_definition_arn"]
-        container = ecs.describe_task_definition(taskDefinition=deployed["revision"])["taskDefinition"][
-            "containerDefinitions"][0]
-        assert container["image"] == deployed["image"] and deployed["image"].endswith(f":{lifecycle_steps.IMAGE_TAG}")
-        assert {"name": "APP_IMAGE_TAG", "value": lifecycle_steps.IMAGE_TAG} in container["environment"]
+        region, repository = lifecycle.pipeline.region, lifecycle.pipeline.answers["project_slug"]
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, region)
+        ecr = emulated_account.client("ecr", ADMINISTRATOR, region)
+        (image,) = ecr.describe_images(repositoryName=repository,
+                                       imageIds=[{"imageTag": lifecycle_steps.IMAGE_TAG}])["imageDetails"]
+        digest, registry = image["imageDigest"], ecs_actions.ecr_login(ecr).removeprefix("https://")
+        for environment in lifecycle.pipeline.environments:
+            deployed = lifecycle.releases[environment.name]
+            assert deployed["revision"] != deployed["task_definition_arn"]
+            assert deployed["revision"].split("/")[-1].startswith(f"{environment.resource_name}:")
+            container = ecs.describe_task_definition(taskDefinition=deployed["revision"])["taskDefinition"][
+                "containerDefinitions"][0]
+            # By digest: the image ECR holds under the commit's tag, whatever a tag names later.
+            assert container["image"] == deployed["image"] == f"{registry}/{repository}@{digest}"
+            assert {"name": "APP_IMAGE_TAG", "value": lifecycle_steps.IMAGE_TAG} in container["environment"]
 
     def test_a_release_during_which_an_alarm_fires_is_rolled_back_and_named(self, lifecycle):
         """The alarm the service really watches (read from ECS, as Terraform configured it) fires during the
         next release; ECS rolls back to the release before and the job fails saying which alarm fired."""
         lifecycle.require("the release an alarm stops")
-        alarmed, deployed = lifecycle.alarmed, lifecycle.deployed
-        slug = lifecycle.pipeline.answers["project_slug"]
-        assert alarmed["alarm"] == f"{slug}-deploy-target-5xx-rate"
+        first = lifecycle.pipeline.environments[0]
+        alarmed, deployed = lifecycle.alarmed, lifecycle.releases[first.name]
+        assert alarmed["alarm"] == f"{first.resource_name}-deploy-target-5xx-rate"
         assert "::error title=Deployment rolled back by an alarm::" in alarmed["verdict"]
         assert f"the deployment alarm {alarmed['alarm']} fired" in alarmed["verdict"]
         (running,) = json.loads(alarmed["running"])
@@ -335,20 +363,26 @@ class TestLifecycle:
     def test_the_teardown_leaves_only_the_bootstrap_stack(self, lifecycle, emulated_account):
         lifecycle.require("the teardown")
         answers = lifecycle.pipeline.answers
+        environments = lifecycle.pipeline.environments
         left = {kind: names for kind, names in lifecycle.left_after_teardown.items() if names}
-        # The state key and the logs key are the bootstrap's (kms.tf, logs_key.tf).
-        keys = [lifecycle.bootstrap_outputs[name].rsplit("/", 1)[-1]
-                for name in ("state_kms_key_arn", "logs_kms_key_arn")]
-        roles = {answers[key].rsplit("/", 1)[-1] for key in ("aws_oidc_role_arn", "aws_plan_role_arn")}
-        # The service's roles are the bootstrap's too (service_roles.tf).
-        roles |= {f"{answers['project_slug']}-{kind}" for kind in ("execution", "task", "flow-logs")
+        # The state key and each environment's logs key are the bootstrap's (kms.tf, logs_key.tf).
+        keys = [lifecycle.bootstrap_outputs["state_kms_key_arn"].rsplit("/", 1)[-1]] + [
+            outputs["logs_kms_key_arn"].rsplit("/", 1)[-1]
+            for outputs in lifecycle.bootstrap_outputs["environments"].values()]
+        roles = {role.rsplit("/", 1)[-1] for environment in environments
+                 for role in (environment.deploy_role, environment.plan_role)}
+        # The service's roles are the bootstrap's too (service_roles.tf), each environment's own.
+        roles |= {f"{environment.resource_name}-{kind}" for environment in environments
+                  for kind in ("execution", "task", "flow-logs")
                   + (("ecs-load-balancing",) if answers["deployment_strategy"] == "canary" else ())}
+        # With a domain, only production's bootstrap reads and writes its zone.
+        domain = {"production": ("deploy-domain", "domain-read") if answers["domain_name"] else ()}
         bootstrap = {
             "iam roles": sorted(roles),
-            "iam policies": sorted(f"{answers['project_slug']}-{name}" for name in
-                                   ("terraform-read", "deploy-network", "deploy-balance", "deploy-compute",
-                                    "deploy-state", "deploy-observe", "service-boundary")
-                                   + (("deploy-domain", "domain-read") if answers["domain_name"] else ())),
+            "iam policies": sorted(f"{environment.resource_name}-{name}" for environment in environments
+                                   for name in ("terraform-read", "deploy-network", "deploy-balance",
+                                                "deploy-compute", "deploy-state", "deploy-observe",
+                                                "service-boundary") + domain.get(environment.name, ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
             "kms keys in use": sorted(key for key in left.get("kms keys in use", []) if key.startswith(tuple(keys))),
@@ -395,7 +429,7 @@ class TestLifecycle:
         assert not strangers, ("calls signed by a key that is neither a pipeline role's session nor the "
                                "administrator's:\n" + "\n".join(strangers))
         roles = {item.role for item in proof.judged}
-        assert len(roles) == 2 and len(proof.judged) > 300
+        assert len(roles) == 2 * len(lifecycle.pipeline.environments) and len(proof.judged) > 300
 
     @pytest.mark.parametrize("role_key, job, allowed", [
         ("aws_plan_role_arn", Job("pull_request", "refs/pull/7/merge"), True),
@@ -495,7 +529,94 @@ class TestLifecycle:
         total = sum(step.seconds for step in steps)
         record_property("summary", f"lifecycle: {total:.0f} s in all; " + ", ".join(
             f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
-        assert len(steps) == 7 or lifecycle.failure
+        # The bootstrap, the alarmed release and the zone's plan; per environment a plan, a release, a plan
+        # again and a teardown.
+        assert len(steps) == 3 + 4 * len(lifecycle.pipeline.environments) or lifecycle.failure
+
+
+# The default render: staging, then production, in one account.
+@pytest.mark.parametrize("lifecycle", LIFECYCLES[:1], indirect=True)
+class TestEnvironments:
+    def test_an_alarmed_release_in_staging_never_reaches_production(self, lifecycle):
+        """The release the alarm stopped in the first environment leaves production's service as it was;
+        the images ECR holds are the first release's and the stopped one's, and production runs the first."""
+        lifecycle.require("the release an alarm stops")
+        during = lifecycle.production_during_alarm
+        assert during["before"] == during["after"]
+        (task_definition, status, rollout), = json.loads(during["after"])["deployments"]
+        assert (task_definition, status, rollout) == (lifecycle.deployed["revision"], "PRIMARY", "COMPLETED")
+
+    def test_every_environment_runs_the_image_the_first_one_ran(self, lifecycle, emulated_account):
+        lifecycle.require("the release job")
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, lifecycle.pipeline.region)
+        images = {name: ecs.describe_task_definition(taskDefinition=release["revision"])["taskDefinition"][
+            "containerDefinitions"][0]["image"] for name, release in lifecycle.releases.items()}
+        assert list(images) == ["staging", "production"] and len(set(images.values())) == 1, images
+
+    def test_each_environment_keeps_its_own_state(self, lifecycle, emulated_account):
+        lifecycle.require("the release job")
+        answers = lifecycle.pipeline.answers
+        s3 = emulated_account.client("s3", ADMINISTRATOR, lifecycle.pipeline.region)
+        for environment in lifecycle.pipeline.environments:
+            state = json.loads(s3.get_object(Bucket=answers["tf_state_bucket"], Key=environment.state_key)["Body"]
+                               .read())
+            clusters = [resource["instances"][0]["attributes"]["name"] for resource in state["resources"]
+                        if resource["type"] == "aws_ecs_cluster"]
+            assert clusters == [environment.resource_name]
+
+    def test_tearing_down_staging_leaves_production_running(self, lifecycle):
+        lifecycle.require("the teardown")
+        after = json.loads(lifecycle.production_after_other_teardowns)
+        assert after["status"] == "ACTIVE"
+        assert [deployment[0] for deployment in after["deployments"]] == [lifecycle.deployed["revision"]]
+
+    @pytest.mark.parametrize("environment_index, context, allowed", [
+        (0, "environment:staging", True),
+        (0, "environment:production", False),
+        (1, "environment:staging", False),
+        (1, "environment:production", True),
+    ])
+    def test_a_deploy_role_admits_jobs_of_its_own_environment_only(self, lifecycle, emulated_account,
+                                                                   environment_index, context, allowed):
+        """A staging job cannot sign in to production's deploy role, nor a production job to staging's."""
+        lifecycle.require("bootstrap")
+        environment = lifecycle.pipeline.environments[environment_index]
+        iam = emulated_account.client("iam", ADMINISTRATOR, lifecycle.pipeline.region)
+        trust = iam.get_role(RoleName=environment.deploy_role.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+        claims = lifecycle.pipeline.github.claims(Job(context, "refs/heads/main"))
+        (decision,) = evaluator.evaluate([Request(
+            f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}", "sts:AssumeRoleWithWebIdentity",
+            environment.deploy_role, ACCOUNT_ID,
+            {f"{OIDC_HOST}:{name}": str(claims[name]) for name in GITHUB_CONDITION_CLAIMS if name in claims}, {},
+            trust, unvalidated_because="OIDC claim keys")])
+        assert decision.allowed == allowed, (environment.name, claims["sub"])
+
+    @pytest.mark.parametrize("own_index", [0, 1], ids=["staging", "production"])
+    def test_an_environments_roles_are_refused_the_other_environment(self, lifecycle, emulated_account, judged,
+                                                                     own_index, record_property):
+        """The negative proof between environments (tests/iam/refusals.py, environment_probes), judged against
+        the policies as applied, with a control for each refusal."""
+        lifecycle.require("the teardown")
+        answers = lifecycle.pipeline.answers
+        own_environment = lifecycle.pipeline.environments[own_index]
+        other_environment = lifecycle.pipeline.environments[1 - own_index]
+        outputs = lifecycle.bootstrap_outputs["environments"]
+        own = project_of(answers, outputs[own_environment.name], own_environment)
+        other = project_of(answers, outputs[other_environment.name], other_environment)
+        _, policies = judged
+        applied = read_applied(lambda service: emulated_account.client(service, ADMINISTRATOR, own.region), own,
+                               other, ("execution", "task", "flow-logs"))
+        lock_table = (f"arn:aws:dynamodb:{own.region}:{ACCOUNT_ID}:table/{answers['tf_lock_table']}"
+                      if answers["state_locking"] == "dynamodb" else None)
+        probes = environment_probes(own, other, applied, lock_table)
+        judged_probes = judge(probes, own, {"deploy": policies[own.deploy_role], "plan": policies[own.plan_role]},
+                              applied.boundary)
+        refused = sum(not item.probe.allowed for item in judged_probes)
+        record_property("summary", f"{own.environment} against {other.environment}: {len(judged_probes)} probes, "
+                                   f"{refused} must be refused")
+        wrong = [str(item) for item in judged_probes if item.wrong]
+        assert not wrong, f"{len(wrong)} of {len(judged_probes)} probes judged wrongly:\n" + "\n".join(wrong)
+        assert refused >= 25
 
 
 EMULATED_APPLIES = [

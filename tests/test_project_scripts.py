@@ -7,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import Server, container_command, free_port
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.ecs_actions import push_image
 from tests.emulator.github import OWNER_ID, RELEASE, REPOSITORY_ID, GitHub
@@ -786,3 +788,72 @@ esac''')
                        f"{command} aws_kms_alias.logs alias/orders-api-logs"]
     assert 'aws_iam_role.service["task"] is the bootstrap\'s already' in result.stdout
     assert 'aws_iam_role.service["flow-logs"] does not exist in the account' in result.stdout
+
+
+# --- after a release: the digest passed to the next environment, and the environment checked over HTTP -------
+
+def test_an_image_digest_passes_only_when_the_repository_holds_it(account, aws, default_project):
+    ecr = aws("ecr")
+    ecr.create_repository(repositoryName="orders-api")
+    push_image(ecr, "orders-api", "released")
+    (image,) = ecr.describe_images(repositoryName="orders-api")["imageDetails"]
+    passed = run_against(account, default_project, ["scripts/image-digest.sh", "orders-api", image["imageDigest"]])
+    assert passed.returncode == 0 and passed.stdout == f"digest={image['imageDigest']}\n", passed.stderr
+    unknown = "sha256:" + "0" * 64
+    refused = run_against(account, default_project, ["scripts/image-digest.sh", "orders-api", unknown])
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert f"::error title=No image to deploy::orders-api holds no image {unknown}" in refused.stderr
+
+
+@pytest.mark.parametrize("digest", ["", "latest", "sha256:" + "A" * 64, "sha256:" + "0" * 63,
+                                    "sha256:" + "0" * 64 + "\nversion=evil", "sha256:$(id)"])
+def test_anything_but_a_digest_is_refused_before_aws_is_asked(default_project, tmp_path, digest):
+    stand_in(tmp_path / "tools", "aws", "exit 0")
+    result = run_script(default_project, ["scripts/image-digest.sh", "orders-api", digest], tmp_path / "tools")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "not an image digest" in result.stderr and calls(tmp_path / "tools") == []
+
+
+COMMIT = "4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d"
+
+
+def check_service(project: Path, port: int, commit: str = COMMIT, attempts: int = 3,
+                  interval: int = 0) -> subprocess.Popen:
+    """scripts/check-service.sh against 127.0.0.1:port, started in the background."""
+    env = {"PATH": "/usr/bin:/bin", "CHECK_ATTEMPTS": str(attempts), "CHECK_INTERVAL": str(interval)}
+    return subprocess.Popen(["scripts/check-service.sh", f"http://127.0.0.1:{port}/", commit, "staging"],
+                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def released_app(project: Path, python: str, port: int, log: Path) -> Server:
+    """The rendered app as the staging task runs it after a release of COMMIT."""
+    return Server(container_command(project, python), project, port, log=log, env={
+        "APP_ENVIRONMENT": "staging", "APP_IMAGE_TAG": COMMIT, "APP_GIT_SHA": COMMIT})
+
+
+def test_the_check_passes_once_the_released_app_answers(default_project, rendered_python, tmp_path):
+    """The real app, started only after the check began: the check tries again until it answers."""
+    port = free_port()
+    check = check_service(default_project, port, attempts=30, interval=1)
+    time.sleep(2)
+    with released_app(default_project, rendered_python, port, tmp_path / "app.log"):
+        out, err = check.communicate(timeout=60)
+    assert check.returncode == 0, err
+    assert f"/version reports {COMMIT} in staging" in out
+    assert "attempt 1 of 30: /health: curl:" in err  # nothing listened at first
+
+
+def test_the_check_fails_when_the_app_runs_another_commit(default_project, rendered_python, tmp_path):
+    port = free_port()
+    other = "0" * 40
+    with released_app(default_project, rendered_python, port, tmp_path / "app.log"):
+        out, err = check_service(default_project, port, commit=other).communicate(timeout=60)
+    assert "::error title=staging does not answer as released::After 3 attempts" in err
+    assert f'"git_sha":"{COMMIT}"' in err and "The next environment was not released" in err
+    assert "attempt 3 of 3" in err and out == ""
+
+
+def test_the_check_gives_up_on_a_service_that_never_answers(default_project):
+    check = check_service(default_project, free_port(), attempts=2)
+    _, err = check.communicate(timeout=60)
+    assert check.returncode == 1 and "After 2 attempts" in err and "last: /health: curl:" in err

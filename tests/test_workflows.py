@@ -28,6 +28,19 @@ def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job["steps"] if step.get("uses", "").startswith(f"{action}@")]
 
 
+def environments(jobs: dict) -> list[str]:
+    """The environments of the rendered workflow, in release order (one release-NAME job each)."""
+    return [name.removeprefix("release-") for name in jobs if name.startswith("release-")]
+
+
+def releases(jobs: dict) -> list[dict]:
+    return [jobs[f"release-{environment}"] for environment in environments(jobs)]
+
+
+def plans(jobs: dict) -> list[dict]:
+    return [jobs[f"plan-{environment}"] for environment in environments(jobs)]
+
+
 def test_actionlint_passes(project, actionlint, shellcheck):
     # actionlint runs shellcheck on every `run:` block when shellcheck is on PATH.
     path = f"{Path(shellcheck).parent}:{Path(actionlint).parent}"
@@ -55,9 +68,15 @@ def test_every_run_block_passes_shellcheck(project, shellcheck, tmp_path):
 
 
 def test_github_expressions_survive_rendering(project):
+    """Every expression the template writes verbatim (in its raw blocks) is in the rendered workflow; those it
+    writes per environment are whole; no Jinja is left."""
     source = (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / WORKFLOW).read_text()
     rendered = (project / WORKFLOW).read_text()
-    assert len(GITHUB_EXPRESSION.findall(rendered)) == len(GITHUB_EXPRESSION.findall(source)) > 20
+    # ({{ "${{" }} opens an expression the template writes per environment.)
+    verbatim = {expression for expression in GITHUB_EXPRESSION.findall(source) if not expression.startswith('${{"')}
+    assert len(verbatim) > 20 and verbatim <= set(GITHUB_EXPRESSION.findall(rendered))
+    assert rendered.count("${{") == rendered.count("}}") == len(GITHUB_EXPRESSION.findall(rendered))
+    assert "{%" not in rendered and "{{ " not in rendered.replace("${{ ", "")
     for expression in ("${{ github.sha }}", "${{ steps.render.outputs.task-definition }}",
                        "${{ vars.AWS_REGION || env.DEFAULT_AWS_REGION }}"):
         assert expression in rendered
@@ -70,28 +89,39 @@ def test_triggers_are_pull_requests_and_main_only(project):
     assert "pull_request_target" not in (project / WORKFLOW).read_text()
 
 
-def test_jobs_run_in_order_lint_first(project):
+def test_jobs_run_in_order_lint_first(project, answers):
+    """Every environment is planned after the checks; the first environment's release needs the image, each
+    later one the release before it: production never runs a commit an earlier environment did not pass."""
     jobs = load_workflow(project)["jobs"]
     needs = {name: sorted([job["needs"]] if isinstance(job.get("needs"), str) else job.get("needs", []))
              for name, job in jobs.items()}
+    order = answers["environments"].split(",")
+    assert environments(jobs) == order and order[-1] == "production"
+    checks = ["image", "terraform-checks", "terraform-emulated", "test"]
     assert needs == {
         "lint": [],
         "test": ["lint"],
         "terraform-checks": ["lint"],
         "terraform-emulated": ["lint"],
         "image": ["lint"],
-        "plan": ["image", "terraform-checks", "terraform-emulated", "test"],
-        "fork-notice": ["image", "terraform-checks", "terraform-emulated", "test"],
-        "plan-comment": ["plan"],
-        "release": ["image", "plan"],
+        **{f"plan-{environment}": checks for environment in order},
+        "plan-comment": sorted(f"plan-{environment}" for environment in order),
+        "fork-notice": checks,
+        **{f"release-{environment}": sorted([f"plan-{environment}",
+                                             f"release-{order[index - 1]}" if index else "image"])
+           for index, environment in enumerate(order)},
     }
+    for index, environment in enumerate(order[1:], 1):
+        assert f"needs.release-{order[index - 1]}.result == 'success'" in jobs[f"release-{environment}"]["if"]
 
 
 def test_permissions_are_minimal_per_job(project):
     workflow = load_workflow(project)
     assert workflow["permissions"] == {}
     granted = {name: job["permissions"] for name, job in workflow["jobs"].items()}
-    assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {"plan", "release"}
+    order = environments(workflow["jobs"])
+    assert {name for name, perms in granted.items() if perms.get("id-token") == "write"} == {
+        f"{kind}-{environment}" for kind in ("plan", "release") for environment in order}
     # The token that writes the PR comment never shares a job with the branch's Terraform.
     assert {name for name, perms in granted.items() if "pull-requests" in perms} == {"plan-comment"}
     assert granted["plan-comment"] == {"pull-requests": "write"}
@@ -101,10 +131,11 @@ def test_permissions_are_minimal_per_job(project):
     assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests", "actions",
                                                       "attestations")
                for perms in granted.values() for key, value in perms.items())
-    # Attestations are written by the release, after the gate, and by no other job.
-    assert {name for name, perms in granted.items() if "attestations" in perms} == {"release"}
-    # actions: read, for the environment's protection rules, in the release job only and never write.
-    assert {name: perms["actions"] for name, perms in granted.items() if "actions" in perms} == {"release": "read"}
+    # Attestations are written by the release that pushes (the first), after the gate, and by no other job.
+    assert {name for name, perms in granted.items() if "attestations" in perms} == {f"release-{order[0]}"}
+    # actions: read, for production's protection rules, in its release job only and never write.
+    assert {name: perms["actions"] for name, perms in granted.items() if "actions" in perms} == {
+        "release-production": "read"}
     assert all(perms.get("contents", "read") == "read" for perms in granted.values())
 
 
@@ -114,13 +145,17 @@ def test_every_job_has_a_timeout(project):
 
 def test_plan_runs_on_pull_requests_and_apply_only_on_main(project):
     jobs = load_workflow(project)["jobs"]
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in jobs["plan"]["if"]
+    for plan in plans(jobs):
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in plan["if"]
+        assert "environment" not in plan  # a plan names no environment: its role trusts pull requests and main
     assert "github.event.pull_request.head.repo.full_name != github.repository" in jobs["fork-notice"]["if"]
-    release = jobs["release"]
-    assert "github.event_name != 'pull_request'" in release["if"] and "github.ref == 'refs/heads/main'" in release["if"]
-    # One job in the protected environment: a release needs one approval, not one per job.
-    assert [name for name, job in jobs.items() if "environment" in job] == ["release"]
-    assert release["environment"]["name"] == "production"
+    for release in releases(jobs):
+        assert "github.event_name != 'pull_request'" in release["if"]
+        assert "github.ref == 'refs/heads/main'" in release["if"]
+    # One job per environment: a release needs one approval per environment that requires one.
+    assert [name for name, job in jobs.items() if "environment" in job] == [
+        f"release-{environment}" for environment in environments(jobs)]
+    assert [job["environment"]["name"] for job in releases(jobs)] == environments(jobs)
 
 
 def test_main_never_cancels_a_release_and_says_the_newest_pending_run_wins(project):
@@ -133,56 +168,90 @@ def test_main_never_cancels_a_release_and_says_the_newest_pending_run_wins(proje
 
 def test_plan_is_saved_kept_one_day_replaced_on_rerun_and_applied_as_is(project):
     jobs = load_workflow(project)["jobs"]
-    (upload,) = [step for step in steps_using(jobs["plan"], "actions/upload-artifact")
-                 if "terraform/tfplan" in step["with"]["path"]]
-    assert upload["with"]["retention-days"] == 1
-    assert upload["with"]["overwrite"] is True, "Re-run all jobs must be able to upload the new plan"
-    assert "terraform/tfplan" in upload["with"]["path"]
-    assert "terraform/.terraform.lock.hcl" in upload["with"]["path"] and upload["with"]["include-hidden-files"]
+    for environment in environments(jobs):
+        tfvars = "prod.tfvars" if environment == "production" else f"{environment}.tfvars"
+        backend = "backend.hcl" if environment == "production" else f"{environment}.backend.hcl"
+        plan, release = jobs[f"plan-{environment}"], jobs[f"release-{environment}"]
+        (upload,) = [step for step in steps_using(plan, "actions/upload-artifact")
+                     if "terraform/tfplan" in step["with"]["path"]]
+        assert upload["with"]["name"] == f"terraform-plan-{environment}-${{{{ github.sha }}}}"
+        assert upload["with"]["retention-days"] == 1
+        assert upload["with"]["overwrite"] is True, "Re-run all jobs must be able to upload the new plan"
+        assert "terraform/.terraform.lock.hcl" in upload["with"]["path"] and upload["with"]["include-hidden-files"]
+        commands = [step.get("run") for step in plan["steps"]]
+        assert f"terraform -chdir=terraform init -backend-config={backend}" in commands
+        assert f"scripts/terraform-plan.sh terraform {tfvars}" in commands
+        (download,) = [step for step in steps_using(release, "actions/download-artifact")
+                       if step["with"]["name"].startswith("terraform-plan-")]
+        assert download["with"]["name"] == upload["with"]["name"]
+        (apply,) = [step for step in release["steps"] if "scripts/terraform-apply.sh" in step.get("run", "")]
+        assert apply["run"].split("\n")[:2] == [f"terraform -chdir=terraform init -backend-config={backend}",
+                                                f'scripts/terraform-apply.sh terraform {tfvars} "$REVIEWED_DIGEST"']
+        assert apply["env"]["REVIEWED_DIGEST"] == f"${{{{ needs.plan-{environment}.outputs.digest }}}}"
+        (outputs,) = [step for step in release["steps"] if "stack-outputs.sh" in step.get("run", "")]
+        assert outputs["run"] == f'scripts/stack-outputs.sh terraform {backend} >> "$GITHUB_OUTPUT"'
     text = (project / WORKFLOW).read_text()
     assert "for the apply job only" not in text and "anyone who can read this" in text
-    (download,) = [step for step in steps_using(jobs["release"], "actions/download-artifact")
-                   if step["with"]["name"].startswith("terraform-plan-")]
-    assert download["with"]["name"] == upload["with"]["name"]
-    assert any("scripts/terraform-apply.sh terraform" in step.get("run", "") for step in jobs["release"]["steps"])
     assert "apply -input=false -auto-approve tfplan" in (project / "scripts/terraform-apply.sh").read_text()
     plan_script = (project / "scripts/terraform-plan.sh").read_text()
     assert "-lock=false" in plan_script and "-out=tfplan" in plan_script
 
 
-def test_the_plan_comment_names_the_commit_the_reviewer_sees(project):
-    (step,) = [step for step in load_workflow(project)["jobs"]["plan"]["steps"] if step.get("id") == "plan"]
-    assert step["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha || github.sha }}"
+def test_the_plan_comment_names_the_commit_the_reviewer_sees_and_the_environment(project):
+    jobs = load_workflow(project)["jobs"]
+    for environment in environments(jobs):
+        (step,) = [step for step in jobs[f"plan-{environment}"]["steps"] if step.get("id") == "plan"]
+        assert step["env"] == {"HEAD_SHA": "${{ github.event.pull_request.head.sha || github.sha }}",
+                               "PLAN_ENVIRONMENT": environment}
     assert "${HEAD_SHA:-" in (project / "scripts/terraform-plan.sh").read_text()
 
 
 def test_the_release_pushes_before_it_applies_and_deploys_after(project):
-    steps = load_workflow(project)["jobs"]["release"]["steps"]
-    order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in (
-        "release-approval.sh production", "configure-aws-credentials", "release-order.sh", "push-image.sh",
-        "Attest the image's build provenance", "Attest the image's SBOM", "tag-initial-image.sh", "terraform-apply.sh",
-        "stack-outputs.sh",
-        "amazon-ecs-deploy-task-definition", "verify-deployment.sh")]
-    assert order == sorted(order)
+    """The first environment pushes and attests; a later one checks the digest it was passed; each applies,
+    deploys and waits; an environment before production is checked over HTTP last."""
+    jobs = load_workflow(project)["jobs"]
+    for index, environment in enumerate(environments(jobs)):
+        steps = jobs[f"release-{environment}"]["steps"]
+        markers = (["release-approval.sh production"] if environment == "production" else []) + [
+            "configure-aws-credentials", "release-order.sh"]
+        markers += (["push-image.sh", "Attest the image's build provenance", "Attest the image's SBOM",
+                     "tag-initial-image.sh"] if index == 0 else ["image-digest.sh"])
+        markers += ["terraform-apply.sh", "stack-outputs.sh", "amazon-ecs-deploy-task-definition",
+                    "verify-deployment.sh"] + (["check-service.sh"] if environment != "production" else [])
+        order = [next(index for index, step in enumerate(steps) if marker in json.dumps(step)) for marker in markers]
+        assert order == sorted(order), environment
+        others = {"push-image.sh", "tag-initial-image.sh", "image-digest.sh", "check-service.sh",
+                  "release-approval.sh"} - {marker.split()[0] for marker in markers}
+        assert not [marker for marker in others if marker in json.dumps(steps)], environment
 
 
 def test_a_failed_sign_in_prints_the_jobs_own_oidc_subject(project):
     """Compared with the bootstrap's trusted_subjects, it says why AssumeRoleWithWebIdentity was refused."""
     jobs = load_workflow(project)["jobs"]
-    for name in ("plan", "release"):
-        (hint,) = [step for step in jobs[name]["steps"] if "steps.aws.outcome == 'failure'" in step.get("if", "")]
-        assert "scripts/oidc-subject.sh" in hint["run"] and jobs[name]["permissions"]["id-token"] == "write"
+    for job in plans(jobs) + releases(jobs):
+        (hint,) = [step for step in job["steps"] if "steps.aws.outcome == 'failure'" in step.get("if", "")]
+        assert "scripts/oidc-subject.sh" in hint["run"] and job["permissions"]["id-token"] == "write"
 
 
-def test_the_release_checks_out_the_history_its_order_check_reads(project):
-    """scripts/release-order.sh asks git whether this commit contains what production runs."""
-    (checkout,) = [step for step in load_workflow(project)["jobs"]["release"]["steps"]
-                   if step.get("uses", "").startswith("actions/checkout@")]
-    assert checkout["with"]["fetch-depth"] == 0
+def test_the_release_checks_out_the_history_its_order_check_reads(project, answers):
+    """scripts/release-order.sh asks git whether this commit contains what the environment runs."""
+    jobs = load_workflow(project)["jobs"]
+    for environment in environments(jobs):
+        release = jobs[f"release-{environment}"]
+        (checkout,) = steps_using(release, "actions/checkout")
+        assert checkout["with"]["fetch-depth"] == 0
+        name = answers["project_slug"] + ("" if environment == "production" else f"-{environment}")
+        assert release["env"]["ECS_CLUSTER"] == release["env"]["ECS_SERVICE"] == name
 
 
 def test_plan_comment_is_updated_by_marker_and_truncated(project):
-    (script_step,) = steps_using(load_workflow(project)["jobs"]["plan-comment"], "actions/github-script")
+    jobs = load_workflow(project)["jobs"]
+    (script_step,) = steps_using(jobs["plan-comment"], "actions/github-script")
+    # One comment, a section per environment in release order.
+    assert script_step["env"]["PLAN_COMMENT_FILES"].split() == [
+        f"comments/plan-comment-{environment}/plan-comment.md" for environment in environments(jobs)]
+    (download,) = steps_using(jobs["plan-comment"], "actions/download-artifact")
+    assert download["with"] == {"pattern": "plan-comment-*", "path": "comments"}
     script = script_step["with"]["script"]
     assert "<!-- terraform-plan -->" in script and "updateComment" in script
     plan_script = (project / "scripts/terraform-plan.sh").read_text()
@@ -197,17 +266,31 @@ def test_terraform_wrapper_is_off(project):
             assert step["with"]["terraform_wrapper"] is False
 
 
-def test_image_is_tagged_with_the_commit_sha(project):
-    deploy = load_workflow(project)["jobs"]["release"]
-    push = next(step for step in deploy["steps"] if "push-image.sh" in step.get("run", ""))
+def test_image_is_tagged_with_the_commit_sha_and_deployed_by_digest(project):
+    """The first environment pushes the image tagged with the commit; every environment deploys its digest,
+    the one the first pushed, passed from release to release as a job output."""
+    jobs = load_workflow(project)["jobs"]
+    order = environments(jobs)
+    first = jobs[f"release-{order[0]}"]
+    push = next(step for step in first["steps"] if "push-image.sh" in step.get("run", ""))
     assert push["env"]["IMAGE"].endswith(":${{ github.sha }}")
-    (render,) = steps_using(deploy, "aws-actions/amazon-ecs-render-task-definition")
-    assert render["with"]["image"].endswith(":${{ github.sha }}")
-    assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
+    for index, environment in enumerate(order):
+        release = jobs[f"release-{environment}"]
+        digest = "steps.push.outputs.digest" if index == 0 else "steps.image.outputs.digest"
+        (render,) = steps_using(release, "aws-actions/amazon-ecs-render-task-definition")
+        assert render["with"]["image"] == (
+            f"${{{{ steps.ecr.outputs.registry }}}}/${{{{ env.ECR_REPOSITORY }}}}@${{{{ {digest} }}}}")
+        assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
+        assert release["outputs"] == {"image-digest": f"${{{{ {digest} }}}}"}
+        if index:
+            (check,) = [step for step in release["steps"] if step.get("id") == "image"]
+            assert check["env"] == {"DIGEST": f"${{{{ needs.release-{order[index - 1]}.outputs.image-digest }}}}"}
+            assert check["run"] == 'scripts/image-digest.sh "$ECR_REPOSITORY" "$DIGEST" >> "$GITHUB_OUTPUT"'
 
 
-def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project):
-    deploy = load_workflow(project)["jobs"]["release"]
+@pytest.mark.parametrize("index", [0, -1], ids=["first", "production"])
+def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project, index):
+    deploy = releases(load_workflow(project)["jobs"])[index]
     (step,) = steps_using(deploy, "aws-actions/amazon-ecs-deploy-task-definition")
     # The action's own wait needs every task running: a failing first release would sit out its timeout.
     assert step["with"]["wait-for-service-stability"] is False
@@ -233,17 +316,28 @@ def test_the_release_waits_for_the_rollout_and_fails_on_rollback(project):
 
 
 def test_the_release_links_the_service_and_its_dashboard(project):
-    deploy = load_workflow(project)["jobs"]["release"]
-    (summary,) = [item for item in deploy["steps"] if "GITHUB_STEP_SUMMARY" in item.get("run", "")]
-    assert summary["if"] == "always() && steps.stack.outcome == 'success'"
-    assert summary["env"]["DASHBOARD_URL"] == "${{ steps.stack.outputs.dashboard_url }}"
-    assert "$DASHBOARD_URL" in summary["run"] and "$SERVICE_URL" in summary["run"]
+    for deploy in releases(load_workflow(project)["jobs"]):
+        (summary,) = [item for item in deploy["steps"] if "GITHUB_STEP_SUMMARY" in item.get("run", "")]
+        assert summary["if"] == "always() && steps.stack.outcome == 'success'"
+        assert summary["env"]["DASHBOARD_URL"] == "${{ steps.stack.outputs.dashboard_url }}"
+        assert summary["env"]["ENVIRONMENT"] == deploy["environment"]["name"]
+        assert "$DASHBOARD_URL" in summary["run"] and "$SERVICE_URL" in summary["run"]
+        assert deploy["environment"]["url"] == "${{ steps.stack.outputs.service_url }}"
+
+
+def test_an_environment_before_production_is_checked_over_http_before_the_next_starts(project):
+    jobs = load_workflow(project)["jobs"]
+    for environment in environments(jobs)[:-1]:
+        (check,) = [step for step in jobs[f"release-{environment}"]["steps"]
+                    if "check-service.sh" in step.get("run", "")]
+        assert check["run"] == f'scripts/check-service.sh "$SERVICE_URL" "$GITHUB_SHA" {environment}'
+        assert check["env"] == {"SERVICE_URL": "${{ steps.stack.outputs.service_url }}"} and "if" not in check
 
 
 def test_aws_jobs_explain_a_missing_bootstrap(project):
     jobs = load_workflow(project)["jobs"]
-    for name in ("plan", "release"):
-        steps = jobs[name]["steps"]
+    for job in plans(jobs) + releases(jobs):
+        steps = job["steps"]
         index = next(i for i, step in enumerate(steps) if step.get("id") == "aws")
         hint = steps[index + 1]
         assert hint["if"] == "failure() && steps.aws.outcome == 'failure'"
@@ -254,22 +348,36 @@ def test_aws_jobs_explain_a_missing_bootstrap(project):
 
 
 def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answers):
+    """Production's roles are the template's inputs; another environment's are named as its bootstrap names
+    them, each overridable by a repository variable of its own; each job signs in to its environment's."""
     workflow = load_workflow(project)
-    assert workflow["env"]["DEFAULT_AWS_REGION"] == answers["aws_region"]
-    assert workflow["env"]["DEFAULT_AWS_DEPLOY_ROLE_ARN"] == answers["aws_oidc_role_arn"]
-    assert workflow["env"]["DEFAULT_AWS_PLAN_ROLE_ARN"] == answers["aws_plan_role_arn"]
-    for job in workflow["jobs"].values():
-        for step in steps_using(job, "aws-actions/configure-aws-credentials"):
+    env = workflow["env"]
+    assert env["DEFAULT_AWS_REGION"] == answers["aws_region"]
+    assert env["DEFAULT_AWS_DEPLOY_ROLE_ARN"] == answers["aws_oidc_role_arn"]
+    assert env["DEFAULT_AWS_PLAN_ROLE_ARN"] == answers["aws_plan_role_arn"]
+    account = answers["aws_oidc_role_arn"].rsplit("/", 1)[0]
+    for environment in environments(workflow["jobs"]):
+        prefix = "AWS" if environment == "production" else f"AWS_{environment.upper()}"
+        if environment != "production":
+            names = load_hcl(project / f"terraform/bootstrap/{environment}.tfvars")
+            assert env[f"DEFAULT_{prefix}_DEPLOY_ROLE_ARN"] == f"{account}/{names['deploy_role_name']}"
+            assert env[f"DEFAULT_{prefix}_PLAN_ROLE_ARN"] == f"{account}/{names['plan_role_name']}"
+        for kind in ("plan", "deploy"):
+            (step,) = steps_using(workflow["jobs"][f"{'plan' if kind == 'plan' else 'release'}-{environment}"],
+                                  "aws-actions/configure-aws-credentials")
             assert step["with"]["aws-region"] == "${{ vars.AWS_REGION || env.DEFAULT_AWS_REGION }}"
-            assert step["with"]["role-to-assume"].startswith("${{ vars.AWS_")
+            assert step["with"]["role-to-assume"] == (
+                f"${{{{ vars.{prefix}_{kind.upper()}_ROLE_ARN || env.DEFAULT_{prefix}_{kind.upper()}_ROLE_ARN }}}}")
 
 
 def test_the_image_is_built_on_a_runner_of_the_tasks_cpu_architecture(project, answers):
     """The image job builds natively and runs the image; the release only pushes it, on any runner."""
     jobs = load_workflow(project)["jobs"]
     wanted = "ubuntu-24.04-arm" if answers["cpu_architecture"] == "ARM64" else "ubuntu-24.04"
-    assert jobs["image"]["runs-on"] == wanted and jobs["release"]["runs-on"] == "ubuntu-24.04"
-    assert not [step for step in jobs["release"]["steps"] if "docker build" in step.get("run", "")]
+    assert jobs["image"]["runs-on"] == wanted
+    for release in releases(jobs):
+        assert release["runs-on"] == "ubuntu-24.04"
+        assert not [step for step in release["steps"] if "docker build" in step.get("run", "")]
 
 
 def test_every_pull_request_builds_the_image_and_smoke_tests_it_before_the_plan(project):
@@ -278,7 +386,7 @@ def test_every_pull_request_builds_the_image_and_smoke_tests_it_before_the_plan(
     assert runs[:2] == ['make docker-build IMAGE="$ECR_REPOSITORY" GIT_SHA="$GITHUB_SHA"',
                         'scripts/smoke-image.sh "$ECR_REPOSITORY:$GITHUB_SHA" "$GITHUB_SHA"']
     assert "if" not in jobs["image"] and jobs["image"]["permissions"] == {"contents": "read"}
-    assert "image" in jobs["plan"]["needs"] and "image" in jobs["fork-notice"]["needs"]
+    assert all("image" in plan["needs"] for plan in plans(jobs)) and "image" in jobs["fork-notice"]["needs"]
 
 
 def test_no_aws_keys_anywhere(project):
@@ -303,7 +411,7 @@ def test_actions_pinned_checkout_without_credentials_no_event_in_scripts(project
 
 def test_jobs_that_publish_use_no_cache(project):
     jobs = load_workflow(project)["jobs"]
-    assert not [step for step in jobs["release"]["steps"] if "cache" in step.get("with", {})]
+    assert not [step for release in releases(jobs) for step in release["steps"] if "cache" in step.get("with", {})]
 
 
 def test_every_python_version_follows_the_dockerfile(project, answers):
@@ -400,7 +508,7 @@ def test_the_release_pushes_the_gated_image_checked_by_its_sha256_and_attests_th
     assert "sha256sum" in saved["run"] and "sha256sum" in hashed["run"]
     assert jobs["image"]["outputs"] == {"image-sha256": "${{ steps.saved.outputs.sha256 }}",
                                         "sbom-sha256": "${{ steps.sbom.outputs.sha256 }}"}
-    release = jobs["release"]
+    release = releases(jobs)[0]
     rsteps = release["steps"]
     (check,) = [step for step in rsteps if "sha256sum --check --strict" in step.get("run", "")]
     assert check["env"] == {"IMAGE_SHA256": "${{ needs.image.outputs.image-sha256 }}",
@@ -421,7 +529,7 @@ def test_the_release_pushes_the_gated_image_checked_by_its_sha256_and_attests_th
 @pytest.mark.parametrize("tampered", [None, "image.tar", "sbom.spdx.json"])
 def test_the_release_refuses_an_artifact_the_image_job_did_not_make(project, tmp_path, tampered):
     """The release's check step run as GitHub runs it (bash -e), on artifacts with and without a changed byte."""
-    (check,) = [step for step in load_workflow(project)["jobs"]["release"]["steps"]
+    (check,) = [step for step in releases(load_workflow(project)["jobs"])[0]["steps"]
                 if "sha256sum --check --strict" in step.get("run", "")]
     sums = {}
     for name in ("image.tar", "sbom.spdx.json"):

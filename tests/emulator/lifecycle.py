@@ -1,25 +1,30 @@
 """The whole life of a rendered project in the emulated account, in the order a new user lives it:
 
-1. `make bootstrap` as an administrator (its gh reads, from the emulated GitHub, the ID of a repository
-   created today and the subject prefix GitHub names it by), and,
+1. `make bootstrap` as an administrator, every environment's (its gh reads, from the emulated GitHub, the
+   ID of a repository created today and the subject prefix GitHub names it by), and,
    for one render, `make bootstrap-state-to-s3` then `make bootstrap` again;
-2. the plan job on main, signed in to the plan role, with the workflow's own plan script;
-3. the release job with the deploy role: push the image, tag it `initial`, apply the saved plan (the
-   service is created on that image), deploy a new task definition revision, wait for the rollout;
-   then the next release, during whose rollout a deployment alarm fires: ECS rolls it back and the
-   job fails naming the alarm;
-4. the plan job again: it must find nothing to change;
+2. the plan job on main for every environment, each signed in to that environment's plan role, with the
+   workflow's own plan script;
+3. the release job of each environment in order, with that environment's deploy role: the first pushes
+   the image and tags it `initial`; each applies its saved plan (the service is created on that image),
+   deploys a new task definition revision of the same image and waits for the rollout; then the next
+   release, in the first environment, during whose rollout a deployment alarm fires: ECS rolls it back,
+   the job fails naming the alarm, and no other environment is touched;
+4. the plan jobs again: they must find nothing to change;
 5. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
-6. `make destroy` with the deploy role.
+6. `make destroy ENV=...` with each environment's deploy role, production's last: the teardown of another
+   environment leaves production's service running as it was.
 
 A step that fails stops the ones after it; `Lifecycle.failure` says which and why, and everything the
 steps did until then stays available to the tests (the recording, the outputs, the plans).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.emulator.account import ADMINISTRATOR
 from tests.emulator.pipeline import Pipeline, StepFailed
 
 IMAGE_TAG = "3f2c9e1d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e"  # a git SHA, as the workflow tags images
@@ -30,9 +35,11 @@ ALARMED_IMAGE_TAG = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the next commi
 class Lifecycle:
     pipeline: Pipeline
     bootstrap_outputs: dict = field(default_factory=dict)
-    first_plan: dict[str, list[str]] = field(default_factory=dict)
-    deployed: dict[str, str] = field(default_factory=dict)
-    alarmed: dict[str, str] = field(default_factory=dict)
+    first_plan: dict[str, list[str]] = field(default_factory=dict)  # production's
+    releases: dict[str, dict[str, str]] = field(default_factory=dict)  # environment -> its first release
+    deployed: dict[str, str] = field(default_factory=dict)  # production's first release
+    alarmed: dict[str, str] = field(default_factory=dict)  # in the first environment
+    production_during_alarm: dict[str, str] = field(default_factory=dict)  # production's service before, after
     execution_policies: dict[str, dict] = field(default_factory=dict)
     second_plan_changes: bool | None = None
     second_plan: dict[str, list[str]] = field(default_factory=dict)
@@ -40,6 +47,7 @@ class Lifecycle:
     zone_plan: dict[str, list[str]] = field(default_factory=dict)
     destroyed: bool = False
     left_after_teardown: dict[str, list[str]] = field(default_factory=dict)  # the account's inventory then
+    production_after_other_teardowns: str = ""  # production's service once the other environments were gone
     failure: str = ""
     first_call: int = 0  # where the lifecycle starts in the emulator's recording
     provider_existed: bool = False  # the account had the GitHub OIDC provider before the bootstrap
@@ -58,19 +66,40 @@ def add_zone(tfvars: Path, zone: str) -> None:
     tfvars.write_text("\n".join(lines) + "\n")
 
 
+def production_service(pipeline: Pipeline) -> str:
+    """Production's service as ECS describes it: its deployments (task definition, state) and its task count."""
+    name = pipeline.production.resource_name
+    ecs = pipeline.account.client("ecs", ADMINISTRATOR, pipeline.region)
+    (service,) = ecs.describe_services(cluster=name, services=[name])["services"]
+    return json.dumps({"status": service["status"], "desiredCount": service["desiredCount"],
+                       "deployments": [(item["taskDefinition"], item["status"], item.get("rolloutState"))
+                                       for item in service["deployments"]]}, sort_keys=True)
+
+
 def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False,
         saved_plan_expired: bool = False) -> Lifecycle:
     lifecycle = Lifecycle(pipeline)
+    first, production = pipeline.environments[0], pipeline.production
     try:
         lifecycle.bootstrap_outputs = pipeline.bootstrap(move_bootstrap_state)
-        planned = pipeline.plan("plan-main")
-        lifecycle.first_plan = pipeline.planned_actions(planned)
-        lifecycle.deployed = pipeline.release_job(planned, IMAGE_TAG, saved_plan_expired)
+        plans = {environment.name: pipeline.plan(f"plan-main-{environment.name}", environment)
+                 for environment in pipeline.environments}
+        lifecycle.first_plan = pipeline.planned_actions(plans[production.name])
+        digest = ""
+        for environment in pipeline.environments:
+            release = pipeline.release_job(plans[environment.name], IMAGE_TAG, saved_plan_expired, environment, digest)
+            lifecycle.releases[environment.name], digest = release, release["digest"]
+        lifecycle.deployed = lifecycle.releases[production.name]
         lifecycle.execution_policies = pipeline.execution_role_policies()
-        lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.deployed)
-        again = pipeline.plan("plan-again")
-        lifecycle.second_plan_changes = pipeline.plan_changes(again)
-        lifecycle.second_plan = pipeline.planned_actions(again)
+        before = production_service(pipeline)
+        lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.releases[first.name], first)
+        lifecycle.production_during_alarm = {"before": before, "after": production_service(pipeline)}
+        lifecycle.second_plan_changes = False
+        for environment in pipeline.environments:
+            again = pipeline.plan(f"plan-again-{environment.name}", environment)
+            lifecycle.second_plan_changes |= pipeline.plan_changes(again)
+            lifecycle.second_plan.update({f"{environment.name}: {address}": actions
+                                          for address, actions in pipeline.planned_actions(again).items()})
         tfvars = pipeline.project / "terraform/prod.tfvars"
         rendered = tfvars.read_text()
         add_zone(tfvars, zone_to_add)
@@ -78,7 +107,15 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
         zoned = pipeline.plan("plan-one-more-zone")
         lifecycle.zone_plan = pipeline.planned_actions(zoned)
         tfvars.write_text(rendered)  # the zone was only planned; the teardown removes what was applied
-        pipeline.destroy()
+        running = production_service(pipeline)
+        for environment in pipeline.environments[:-1]:
+            pipeline.destroy(environment)
+        lifecycle.production_after_other_teardowns = production_service(pipeline)
+        if lifecycle.production_after_other_teardowns != running:
+            others = ", ".join(environment.name for environment in pipeline.environments[:-1])
+            raise StepFailed(f"tearing down {others} changed production's service:\nbefore: {running}\n"
+                             f"after: {lifecycle.production_after_other_teardowns}")
+        pipeline.destroy(production)
         lifecycle.destroyed = True
         lifecycle.left_after_teardown = pipeline.account.inventory(pipeline.region)
     except StepFailed as failure:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.emulator import ecs_actions
 from tests.emulator.account import ADMINISTRATOR, Credentials, EmulatedAccount
-from tests.emulator.github import MAIN, RELEASE, GitHub, Job
+from tests.emulator.github import MAIN, GitHub, Job
 
 TERRAFORM_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -48,6 +48,62 @@ def write_docker_stand_in(path: Path) -> None:
     path.write_text(DOCKER_PUSH.replace("@ROOT@", shlex.quote(str(root)))
                     .replace("@PYTHON@", shlex.quote(sys.executable)))
     path.chmod(0o755)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment of a rendered project as its files and bootstrap name it."""
+
+    name: str
+    project: str
+    plan_role: str
+    deploy_role: str
+
+    @property
+    def production(self) -> bool:
+        return self.name == "production"
+
+    @property
+    def tfvars(self) -> str:
+        return "prod.tfvars" if self.production else f"{self.name}.tfvars"
+
+    @property
+    def backend(self) -> str:
+        return "backend.hcl" if self.production else f"{self.name}.backend.hcl"
+
+    @property
+    def resource_name(self) -> str:
+        """What the service stack names this environment's resources after (terraform/locals.tf)."""
+        return self.project if self.production else f"{self.project}-{self.name}"
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.project}/{self.name}/terraform.tfstate"
+
+    @property
+    def job(self) -> Job:
+        """A job of main in this environment, as the release jobs run."""
+        return Job(f"environment:{self.name}", "refs/heads/main")
+
+
+def environments_of(answers: Mapping[str, str]) -> list[Environment]:
+    """The render's environments in release order; production's roles are the template's answers, another
+    environment's are named as its bootstrap's <environment>.tfvars names them, in the same account."""
+    slug = answers["project_slug"]
+    account_prefix = answers["aws_oidc_role_arn"].rsplit("/", 1)[0]
+    result = []
+    for name in answers.get("environments", "production").split(","):
+        if name == "production":
+            result.append(Environment(name, slug, answers["aws_plan_role_arn"], answers["aws_oidc_role_arn"]))
+        else:
+            result.append(Environment(name, slug, f"{account_prefix}/{slug}-{name}-plan",
+                                      f"{account_prefix}/{slug}-{name}-deploy"))
+    return result
+
+
+def outputs_of(text: str) -> dict[str, str]:
+    """name=value lines, as a script writes them for GITHUB_OUTPUT."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
 class StepFailed(Exception):
@@ -90,6 +146,8 @@ class Pipeline:
         self.github = GitHub(workdir / "github", answers["github_owner"], answers["github_repo"])
         self.tools = self.github.bin
         write_docker_stand_in(self.tools / "docker")
+        self.environments = environments_of(answers)
+        self.production = self.environments[-1]
 
     # --- running things -------------------------------------------------------------------------------
 
@@ -140,9 +198,10 @@ class Pipeline:
         shutil.copytree(self.project, target, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "tfplan"))
         return target
 
-    def init(self, directory: Path, credentials: Credentials) -> None:
-        """The workflow's `terraform -chdir=terraform init -backend-config=backend.hcl`."""
-        self.terraform_cmd(directory, "init", "-input=false", "-backend-config=backend.hcl", credentials=credentials)
+    def init(self, directory: Path, credentials: Credentials, environment: Environment) -> None:
+        """The workflow's `terraform -chdir=terraform init -backend-config=<the environment's backend file>`."""
+        self.terraform_cmd(directory, "init", "-input=false", f"-backend-config={environment.backend}",
+                           credentials=credentials)
 
     def terraform_cmd(self, directory: Path, *args: str, credentials: Credentials,
                       extra: Mapping[str, str] | None = None, ok: tuple[int, ...] = (0,)):
@@ -151,28 +210,40 @@ class Pipeline:
     # --- the release path -----------------------------------------------------------------------------
 
     def bootstrap(self, move_state_to_bucket: bool = False) -> dict:
-        """`make bootstrap` as the runbook says, with an administrator's credentials; its outputs. With
-        move_state_to_bucket, then `make bootstrap-state-to-s3` and `make bootstrap` once more, which
-        must find nothing to change."""
+        """`make bootstrap` as the runbook says, with an administrator's credentials: every environment's
+        bootstrap, production's first. Returns production's outputs, and each environment's under
+        "environments". With move_state_to_bucket, then `make bootstrap-state-to-s3` and `make bootstrap`
+        once more, which must find nothing to change in any environment."""
         with self.step("bootstrap (make bootstrap, administrator)", "administrator"):
             self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
             if move_state_to_bucket:
                 self.run(["make", "bootstrap-state-to-s3"], ADMINISTRATOR)
                 again = self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
-                if "0 added, 0 changed, 0 destroyed" not in again.stdout and "No changes" not in again.stdout:
+                # make bootstrap announces each environment's apply ("bootstrap: NAME (workspace ...)").
+                applies = again.stdout.split("bootstrap: ")[1:]
+                if len(applies) != len(self.environments) or not all(
+                        "0 added, 0 changed, 0 destroyed" in apply or "No changes" in apply for apply in applies):
                     raise StepFailed("make bootstrap after moving its state changed something:\n"
                                      + ANSI.sub("", again.stdout)[-4000:] + ANSI.sub("", again.stderr)[-2000:])
-            outputs = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR)
-        return {name: value["value"] for name, value in json.loads(outputs.stdout).items()}
+            outputs = {}
+            for environment in self.environments:
+                workspace = "default" if environment.production else environment.name
+                shown = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR,
+                                 extra={"TF_WORKSPACE": workspace})
+                outputs[environment.name] = {name: value["value"] for name, value in json.loads(shown.stdout).items()}
+        return {**outputs["production"], "environments": outputs}
 
-    def plan(self, name: str, job: Job = MAIN, var_file: str = "prod.tfvars", checkout: Path | None = None) -> Path:
-        """The plan job: sign in to the plan role, `terraform init` with backend.hcl, scripts/terraform-plan.sh.
-        Returns the checkout holding terraform/tfplan."""
+    def plan(self, name: str, environment: Environment | None = None, job: Job = MAIN,
+             checkout: Path | None = None) -> Path:
+        """The plan job for one environment (production unless given): sign in to its plan role, `terraform
+        init` with its backend file, scripts/terraform-plan.sh with its variables file. Returns the checkout
+        holding terraform/tfplan."""
+        environment = environment or self.production
         directory = checkout or self.checkout(name)
-        with self.step(f"{name} (plan role)", "plan"):
-            credentials = self.sign_in(self.answers["aws_plan_role_arn"], "plan", job, f"plan-{name}")
-            self.init(directory, credentials)
-            self.run(["scripts/terraform-plan.sh", "terraform", var_file], credentials, cwd=directory,
+        with self.step(f"{name} ({environment.name} plan role)", "plan"):
+            credentials = self.sign_in(environment.plan_role, "plan", job, f"plan-{name}")
+            self.init(directory, credentials, environment)
+            self.run(["scripts/terraform-plan.sh", "terraform", environment.tfvars], credentials, cwd=directory,
                      extra=self.github_env(directory / ".github-run"))
         return directory
 
@@ -186,76 +257,93 @@ class Pipeline:
                 for change in json.loads(shown.stdout).get("resource_changes", [])
                 if change["change"]["actions"] != ["no-op"]}
 
-    def release_job(self, planned: Path, image_tag: str, saved_plan_expired: bool = False) -> dict[str, str]:
-        """The release job with the deploy role, step by step as ci-cd.yml runs it: push the commit's image
-        with scripts/push-image.sh (docker push stands in as PutImage), tag the first image `initial`, apply
-        the saved plan when the plan job found changes, read the stack's outputs, render and register the
-        revision, start the rollout, wait for it with scripts/verify-deployment.sh, and push once more as a
-        re-run would (nothing is pushed; the same digest is named). With saved_plan_expired, the plan
-        artifact is gone (an approval later than its one day): the apply plans again and must find the
-        reviewed plan."""
-        directory = self.checkout("release")
+    def release_job(self, planned: Path, image_tag: str, saved_plan_expired: bool = False,
+                    environment: Environment | None = None, previous_digest: str = "") -> dict[str, str]:
+        """One environment's release job (production unless given) with its deploy role, step by step as
+        ci-cd.yml runs it. The first environment pushes the commit's image with scripts/push-image.sh
+        (docker push stands in as PutImage) and tags the first image `initial`; a later one checks the digest
+        the one before passed on (`previous_digest`) with scripts/image-digest.sh. Then: apply the saved plan
+        when the plan job found changes, read the stack's outputs, render the revision with the image by its
+        digest, register it, start the rollout and wait for it with scripts/verify-deployment.sh; in the
+        first environment, push once more as a re-run would (nothing is pushed; the same digest is named).
+        With saved_plan_expired, the plan artifact is gone (an approval later than its one day): the apply
+        plans again and must find the reviewed plan. scripts/check-service.sh, which needs the load
+        balancer's real address, is not run here (tests/test_project_scripts.py runs it)."""
+        environment = environment or self.production
+        first = environment == self.environments[0]
+        directory = self.checkout(f"release-{environment.name}")
         changes = self.plan_changes(planned)
         if changes and not saved_plan_expired:
             for name in ("tfplan", ".terraform.lock.hcl"):
                 shutil.copy2(planned / "terraform" / name, directory / "terraform" / name)
         (digest,) = [line.split("=", 1)[1] for line in (planned / ".github-run/output").read_text().splitlines()
                      if line.startswith("digest=")]
-        applied = ""
-        with self.step(f"release {image_tag[:12]} (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "release")
+        applied = pushed = again = ""
+        with self.step(f"release {image_tag[:12]} to {environment.name} (deploy role)", "deploy"):
+            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "release")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
             registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
             repository = self.answers["project_slug"]
-            image = f"{registry}/{repository}:{image_tag}"
-            pushed = self.run(["scripts/push-image.sh", image], credentials, cwd=directory).stdout
-            self.run(["scripts/tag-initial-image.sh", repository, image_tag], credentials, cwd=directory)
-            if changes:
-                self.init(directory, credentials)
-                applied = self.run(["scripts/terraform-apply.sh", "terraform", "prod.tfvars", digest], credentials,
+            tagged = f"{registry}/{repository}:{image_tag}"
+            if first:
+                pushed = self.run(["scripts/push-image.sh", tagged], credentials, cwd=directory).stdout
+                self.run(["scripts/tag-initial-image.sh", repository, image_tag], credentials, cwd=directory)
+                image_digest = outputs_of(pushed)["digest"]
+            else:
+                checked = self.run(["scripts/image-digest.sh", repository, previous_digest], credentials,
                                    cwd=directory).stdout
-            outputs = self.run(["scripts/stack-outputs.sh", "terraform"], credentials, cwd=directory)
-            stack = dict(line.split("=", 1) for line in outputs.stdout.splitlines() if "=" in line)
-            first = self.account.client("ecs", ADMINISTRATOR, self.region).describe_services(
+                image_digest = outputs_of(checked)["digest"]
+            image = f"{registry}/{repository}@{image_digest}"
+            if changes:
+                self.init(directory, credentials, environment)
+                applied = self.run(["scripts/terraform-apply.sh", "terraform", environment.tfvars, digest],
+                                   credentials, cwd=directory).stdout
+            stack = outputs_of(self.run(["scripts/stack-outputs.sh", "terraform", environment.backend], credentials,
+                                        cwd=directory).stdout)
+            before = self.account.client("ecs", ADMINISTRATOR, self.region).describe_services(
                 cluster=stack["cluster_name"], services=[stack["service_name"]])["services"][0]["deployments"]
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
             self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision, "120"],
                      credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"})
-            # A re-run of the release: the tag is there, nothing is pushed again, the same digest is named.
-            again = self.run(["scripts/push-image.sh", image], credentials, cwd=directory).stdout
-        return {**stack, "revision": revision, "image": image, "applied": applied, "pushed": pushed, "again": again,
-                "deployments_before_release": json.dumps(first, default=str)}
+            if first:
+                # A re-run of the release: the tag is there, nothing is pushed again, the same digest is named.
+                again = self.run(["scripts/push-image.sh", tagged], credentials, cwd=directory).stdout
+        return {**stack, "revision": revision, "image": image, "digest": image_digest, "applied": applied,
+                "pushed": pushed, "again": again, "deployments_before_release": json.dumps(before, default=str)}
 
-    def execution_role_policies(self) -> dict[str, dict]:
-        """The inline policies of the role ECS starts the tasks with, as the apply left them."""
+    def execution_role_policies(self, environment: Environment | None = None) -> dict[str, dict]:
+        """The inline policies of the role ECS starts an environment's tasks with, as the apply left them."""
         iam = self.account.client("iam", ADMINISTRATOR, self.region)
-        role = f"{self.answers['project_slug']}-execution"
+        role = f"{(environment or self.production).resource_name}-execution"
         return {name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
                 for name in iam.list_role_policies(RoleName=role)["PolicyNames"]}
 
-    def release_an_alarm_stops(self, image_tag: str, stack: dict[str, str]) -> dict[str, str]:
+    def release_an_alarm_stops(self, image_tag: str, stack: dict[str, str],
+                               environment: Environment | None = None) -> dict[str, str]:
         """A release during whose rollout a deployment alarm fires (as a 500 on every request would make
         it): the same deploy steps, the alarm set to ALARM by the administrator once the rollout started,
         then scripts/verify-deployment.sh, which must fail naming the alarm while ECS rolls back."""
+        environment = environment or self.environments[0]
         directory = self.checkout("release-alarmed")
         administrator_ecs = self.account.client("ecs", ADMINISTRATOR, self.region)
-        with self.step(f"release {image_tag[:12]}, an alarm fires (deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "alarmed")
+        with self.step(f"release {image_tag[:12]} to {environment.name}, an alarm fires (deploy role)", "deploy"):
+            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "alarmed")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
             registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
             repository = self.answers["project_slug"]
-            self.run(["scripts/push-image.sh", f"{registry}/{repository}:{image_tag}"], credentials, cwd=directory)
+            pushed = self.run(["scripts/push-image.sh", f"{registry}/{repository}:{image_tag}"], credentials,
+                              cwd=directory).stdout
             # The alarms ECS watches, as Terraform configured the service (read before the rollout starts:
             # in the emulator, the next DescribeServices ends a rollout).
             service = administrator_ecs.describe_services(cluster=stack["cluster_name"],
                                                           services=[stack["service_name"]])["services"][0]
             (alarm,) = [name for name in service["deploymentConfiguration"]["alarms"]["alarmNames"]
                         if name.endswith("-deploy-target-5xx-rate")]
-            image = f"{registry}/{repository}:{image_tag}"
+            image = f"{registry}/{repository}@{outputs_of(pushed)['digest']}"
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
@@ -269,9 +357,11 @@ class Pipeline:
         return {"revision": revision, "alarm": alarm, "verdict": verdict.stderr,
                 "running": json.dumps(running, default=str)}
 
-    def destroy(self) -> None:
-        """`make destroy`, the runbook's teardown, with the deploy role (answering its prompts with yes)."""
-        directory = self.checkout("destroy")
-        with self.step("destroy (make destroy, deploy role)", "deploy"):
-            credentials = self.sign_in(self.answers["aws_oidc_role_arn"], "deploy", RELEASE, "destroy")
-            self.run(["make", "destroy"], credentials, cwd=directory, extra=AUTO_APPROVE)
+    def destroy(self, environment: Environment | None = None) -> None:
+        """`make destroy ENV=...`, the runbook's teardown of one environment (production unless given), with
+        its deploy role (answering the prompts with yes)."""
+        environment = environment or self.production
+        directory = self.checkout(f"destroy-{environment.name}")
+        with self.step(f"destroy {environment.name} (make destroy, deploy role)", "deploy"):
+            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "destroy")
+            self.run(["make", "destroy", f"ENV={environment.name}"], credentials, cwd=directory, extra=AUTO_APPROVE)

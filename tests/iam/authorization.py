@@ -743,7 +743,12 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     })
 
     def table(m: Model, c: Call) -> list:
-        return [m.on(c, f"dynamodb:{c.operation}", m.arn("dynamodb", c.region, f"table/{p(c, 'TableName')}"))]
+        # An item call names its partition key's value: IAM's dynamodb:LeadingKeys. The only table the
+        # stacks reach is Terraform's lock table, whose partition key is LockID.
+        item = p(c, "Key") or p(c, "Item")
+        context = {"dynamodb:LeadingKeys": list(item["LockID"].values())} if item else {}
+        return [m.on(c, f"dynamodb:{c.operation}", m.arn("dynamodb", c.region, f"table/{p(c, 'TableName')}"),
+                     context=context)]
 
     def subnet_group(m: Model, c: Call) -> str:
         return m.arn("rds", c.region, f"subgrp:{p(c, 'DBSubnetGroupName')}")

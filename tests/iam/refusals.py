@@ -35,7 +35,8 @@ CHANGES_NOTHING = {"kms:Decrypt"}
 
 @dataclass(frozen=True)
 class Project:
-    """A rendered project's resources in the account, named as its bootstrap and service stack name them."""
+    """One environment of a rendered project: its resources in the account, named as its bootstrap and
+    service stack name them (`name`: the project's slug in production, slug-ENVIRONMENT elsewhere)."""
 
     name: str
     account: str
@@ -46,6 +47,24 @@ class Project:
     deploy_role: str
     plan_role: str
     logs_kms_key: str
+    environment: str = "production"
+    slug: str = ""  # the project's slug: its Project tag and its image repository; `name` when not given
+    pushes_images: bool = True  # its deploy role pushes: the environment a release reaches first
+
+    @property
+    def project(self) -> str:
+        return self.slug or self.name
+
+    @property
+    def resource_tags(self) -> dict:
+        """The context of a call on one of this environment's resources: the tags each carries from its creation."""
+        return {"aws:ResourceTag/Project": self.project, "aws:ResourceTag/Environment": self.environment}
+
+    @property
+    def request_tags(self) -> dict:
+        """The context of a call that creates (or tags) a resource as this environment's."""
+        return {"aws:RequestTag/Project": self.project, "aws:RequestTag/Environment": self.environment,
+                "aws:TagKeys": ["Environment", "Project"]}
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
         return f"arn:aws:{service}:{self.region if region is None else region}:{self.account}:{resource}"
@@ -59,7 +78,7 @@ class Project:
 
     @property
     def repository(self) -> str:
-        return self.arn("ecr", f"repository/{self.name}")
+        return self.arn("ecr", f"repository/{self.project}")
 
     @property
     def log_group(self) -> str:
@@ -76,7 +95,14 @@ class Project:
 
     @property
     def bootstrap_state(self) -> str:
-        return f"arn:aws:s3:::{self.state_bucket}/{self.name}/bootstrap/terraform.tfstate"
+        return f"arn:aws:s3:::{self.state_bucket}/{self.project}/bootstrap/terraform.tfstate"
+
+    def alarm(self, suffix: str) -> str:
+        return self.arn("cloudwatch", f"alarm:{self.name}-{suffix}")
+
+    @property
+    def dashboard(self) -> str:
+        return f"arn:aws:cloudwatch::{self.account}:dashboard/{self.name}"
 
     @property
     def state_object(self) -> str:
@@ -127,8 +153,7 @@ def default_key_policy(project: Project) -> dict:
 
 def key_tags(project: Project, stack: str) -> dict:
     """The tags a key gets from its stack's provider (default tags); both keys of a project are the bootstrap's."""
-    return {"aws:ResourceTag/Project": project.name, "aws:ResourceTag/Stack": stack,
-            "aws:ResourceTag/Environment": "production", "aws:ResourceTag/ManagedBy": "terraform"}
+    return {**project.resource_tags, "aws:ResourceTag/Stack": stack, "aws:ResourceTag/ManagedBy": "terraform"}
 
 
 def iam_probes(own: Project, other: Project) -> list[Probe]:
@@ -237,8 +262,7 @@ def named_by_creates() -> list[tuple[str, str]]:
 def network_probes(own: Project, other: Project) -> list[Probe]:
     """Another project's network in the same account and region: EC2 names no project in its ARNs, so
     only the Project tag keeps the deploy role to its own VPC, subnets, route tables and security groups."""
-    mine, theirs = {"aws:ResourceTag/Project": own.name}, {"aws:ResourceTag/Project": other.name}
-    claim = {"aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}
+    mine, theirs, claim = own.resource_tags, other.resource_tags, own.request_tags
     vpc, group, table = (own.arn("ec2", f"{kind}/{kind[:3]}-0123456789abcdef0")
                          for kind in ("vpc", "security-group", "route-table"))
     subnet = own.arn("ec2", "subnet/subnet-0123456789abcdef0")
@@ -265,14 +289,14 @@ def network_probes(own: Project, other: Project) -> list[Probe]:
         Probe("deploy", "change a tag of its own VPC", "ec2:CreateTags", vpc, True,
               {**mine, "aws:RequestTag/Name": own.name, "aws:TagKeys": ["Name"]}),
         Probe("deploy", "retag its own security group as another project's", "ec2:CreateTags", group,
-              context={**mine, "aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
+              context={**mine, **other.request_tags}),
         Probe("deploy", "take the Project tag off its own VPC", "ec2:DeleteTags", vpc,
               context={**mine, "aws:TagKeys": ["Project"]}),
         Probe("deploy", "take every tag off its own VPC", "ec2:DeleteTags", vpc, context=mine),
         Probe("deploy", "add a lower-case project tag to its own subnet", "ec2:CreateTags", subnet,
               context={**mine, "aws:RequestTag/project": other.name, "aws:TagKeys": ["project"]}),
         Probe("deploy", "create a subnet tagged as another project's", "ec2:CreateSubnet",
-              own.arn("ec2", "subnet/*"), context={"aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
+              own.arn("ec2", "subnet/*"), context=other.request_tags),
         Probe("deploy", "create an untagged security group", "ec2:CreateSecurityGroup",
               own.arn("ec2", "security-group/*")),
     ]
@@ -294,10 +318,11 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
     probes = [
         Probe("deploy", "read its own state", "s3:GetObject", own.state_object, True, resource_policy=own_bucket),
         Probe("deploy", "write its own state", "s3:PutObject", own.state_object, True, resource_policy=own_bucket),
-        Probe("deploy", "push its own image", "ecr:PutImage", own.repository, True),
+        Probe("deploy", "push its own image" if own.pushes_images else "push an image (another environment pushes)",
+              "ecr:PutImage", own.repository, own.pushes_images),
         Probe("deploy", "change its own service", "ecs:UpdateService", own.service, True),
         Probe("deploy", "change its own target group", "elasticloadbalancing:ModifyTargetGroup", own.target_group(),
-              True, {"aws:ResourceTag/Project": own.name}),
+              True, own.resource_tags),
     ]
     # A project whose name starts like this one's has target groups this one's name pattern matches.
     alike = {"aws:ResourceTag/Project": f"{own.name[:6]}-other"}
@@ -308,19 +333,18 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
               "elasticloadbalancing:ModifyTargetGroupAttributes", own.target_group(), context=alike),
         Probe("deploy", "tag the target group of a project whose name starts alike as its own",
               "elasticloadbalancing:AddTags", own.target_group(),
-              context={**alike, "aws:RequestTag/Project": own.name, "aws:TagKeys": ["Project"]}),
+              context={**alike, **own.request_tags}),
         Probe("deploy", "change a tag of its own target group", "elasticloadbalancing:AddTags", own.target_group(),
-              True, {"aws:ResourceTag/Project": own.name, "aws:RequestTag/Name": own.name, "aws:TagKeys": ["Name"]}),
+              True, {**own.resource_tags, "aws:RequestTag/Name": own.name, "aws:TagKeys": ["Name"]}),
         Probe("deploy", "retag its own target group as another project's", "elasticloadbalancing:AddTags",
-              own.target_group(), context={"aws:ResourceTag/Project": own.name, "aws:RequestTag/Project": other.name,
-                                           "aws:TagKeys": ["Project"]}),
+              own.target_group(), context={**own.resource_tags, **other.request_tags}),
         Probe("deploy", "take the Project tag off its own target group", "elasticloadbalancing:RemoveTags",
-              own.target_group(), context={"aws:ResourceTag/Project": own.name, "aws:TagKeys": ["Project"]}),
+              own.target_group(), context={**own.resource_tags, "aws:TagKeys": ["Project"]}),
         Probe("deploy", "change an untagged target group whose name starts alike",
               "elasticloadbalancing:ModifyTargetGroup", own.target_group()),
         Probe("deploy", "create a target group tagged as another project's",
               "elasticloadbalancing:CreateTargetGroup", own.target_group(),
-              context={"aws:RequestTag/Project": other.name, "aws:TagKeys": ["Project"]}),
+              context=other.request_tags),
     ]
     probes += network_probes(own, other)
     for role in ("deploy", "plan"):
@@ -382,6 +406,89 @@ def resource_probes(own: Project, other: Project, key_policies: dict[str, dict],
         Probe("plan", "read old versions of its state", "s3:GetObjectVersion", own.state_object,
               resource_policy=own_bucket),
     ]
+    return probes
+
+
+def environment_probes(own: Project, other: Project, applied: Applied, lock_table: str | None) -> list[Probe]:
+    """Another environment of the same project (`other`): its state, lock, service, roles, network, target
+    groups, alarms, dashboard, logs, keys and secrets. The environments share the state bucket and its key,
+    the lock table and the image repository, and production's names are a prefix of every other
+    environment's (orders-api, orders-api-staging): what scopes a role to its own environment is the state
+    key, the exact names, the Environment tag and, for production's alarms, an explicit refusal. Each
+    refusal has its control: the same action on the role's own environment is allowed."""
+    bucket = applied.bucket_policies.get(own.state_bucket)
+    mine, theirs = own.resource_tags, other.resource_tags
+    vpc = own.arn("ec2", "vpc/vpc-0123456789abcdef0")
+    probes = []
+    for role in ("deploy", "plan"):
+        probes += [
+            Probe(role, f"read {other.environment}'s state", "s3:GetObject", other.state_object,
+                  resource_policy=bucket),
+            Probe(role, f"read {other.environment}'s alarms", "cloudwatch:DescribeAlarms",
+                  other.alarm("deploy-target-5xx-rate")),
+            Probe(role, f"read {own.environment}'s own alarms", "cloudwatch:DescribeAlarms",
+                  own.alarm("deploy-target-5xx-rate"), True),
+            Probe(role, f"read {other.environment}'s secrets", "ssm:GetParameters", other.parameter),
+        ]
+        if lock_table:
+            probes += [
+                Probe(role, f"read {other.environment}'s state digest", "dynamodb:GetItem", lock_table,
+                      context={"dynamodb:LeadingKeys": [f"{other.state_bucket}/{other.state_key}-md5"]}),
+                Probe(role, "read its own state digest", "dynamodb:GetItem", lock_table, True,
+                      {"dynamodb:LeadingKeys": [f"{own.state_bucket}/{own.state_key}-md5"]}),
+            ]
+        for action in ("kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:Decrypt"):
+            probes.append(Probe(role, f"use or administer {other.environment}'s log key", action,
+                                other.logs_kms_key, context=key_tags(other, "bootstrap"),
+                                resource_policy=applied.key_policies.get(other.logs_kms_key)))
+    probes += [
+        Probe("deploy", f"write {other.environment}'s state", "s3:PutObject", other.state_object,
+              resource_policy=bucket),
+        Probe("deploy", "write its own state", "s3:PutObject", own.state_object, True, resource_policy=bucket),
+        Probe("deploy", f"change {other.environment}'s service", "ecs:UpdateService", other.service),
+        Probe("deploy", "change its own service", "ecs:UpdateService", own.service, True),
+        Probe("deploy", f"delete {other.environment}'s service", "ecs:DeleteService", other.service),
+        Probe("deploy", f"change {other.environment}'s alarm", "cloudwatch:PutMetricAlarm",
+              other.alarm("deploy-target-5xx-rate")),
+        Probe("deploy", f"delete {other.environment}'s alarm", "cloudwatch:DeleteAlarms",
+              other.alarm("deploy-target-5xx-rate")),
+        Probe("deploy", "change its own alarm", "cloudwatch:PutMetricAlarm", own.alarm("deploy-target-5xx-rate"),
+              True),
+        Probe("deploy", f"change {other.environment}'s dashboard", "cloudwatch:PutDashboard", other.dashboard),
+        Probe("deploy", f"delete {other.environment}'s logs", "logs:DeleteLogGroup", other.log_group),
+        Probe("deploy", f"write {other.environment}'s task role permissions", "iam:PutRolePolicy",
+              other.role("task"), context={"iam:PermissionsBoundary": other.boundary}),
+        Probe("deploy", f"pass {other.environment}'s task role to ECS tasks", "iam:PassRole", other.role("task"),
+              context={"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        Probe("deploy", f"pass {other.environment}'s execution role to ECS tasks", "iam:PassRole",
+              other.role("execution"), context={"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        Probe("deploy", f"change {other.environment}'s target group", "elasticloadbalancing:ModifyTargetGroup",
+              own.target_group(), context=theirs),
+        Probe("deploy", f"tag its own target group as {other.environment}'s", "elasticloadbalancing:AddTags",
+              own.target_group(), context={**mine, **other.request_tags}),
+        Probe("deploy", f"create a target group tagged as {other.environment}'s",
+              "elasticloadbalancing:CreateTargetGroup", own.target_group(), context=other.request_tags),
+        Probe("deploy", f"change {other.environment}'s VPC", "ec2:DeleteVpc", vpc, context=theirs),
+        Probe("deploy", f"open {other.environment}'s security group", "ec2:AuthorizeSecurityGroupIngress",
+              own.arn("ec2", "security-group/sg-0123456789abcdef0"), context=theirs),
+        Probe("deploy", f"retag its own VPC as {other.environment}'s", "ec2:CreateTags", vpc,
+              context={**mine, **other.request_tags}),
+        Probe("deploy", "take the Environment tag off its own VPC", "ec2:DeleteTags", vpc,
+              context={**mine, "aws:TagKeys": ["Environment"]}),
+        Probe("deploy", f"create a VPC tagged as {other.environment}'s", "ec2:CreateVpc", own.arn("ec2", "vpc/*"),
+              context=other.request_tags),
+        Probe("deploy", "create a VPC tagged as its own", "ec2:CreateVpc", own.arn("ec2", "vpc/*"), True,
+              own.request_tags),
+    ]
+    if lock_table:
+        probes += [
+            Probe("deploy", f"take {other.environment}'s state lock", "dynamodb:PutItem", lock_table,
+                  context={"dynamodb:LeadingKeys": [f"{other.state_bucket}/{other.state_key}"]}),
+            Probe("deploy", f"release {other.environment}'s state lock", "dynamodb:DeleteItem", lock_table,
+                  context={"dynamodb:LeadingKeys": [f"{other.state_bucket}/{other.state_key}"]}),
+            Probe("deploy", "take its own state lock", "dynamodb:PutItem", lock_table, True,
+                  {"dynamodb:LeadingKeys": [f"{own.state_bucket}/{own.state_key}"]}),
+        ]
     return probes
 
 

@@ -6,7 +6,8 @@
 # Saves DIR/tfplan, writes DIR/plan-comment.md (kept under GitHub's comment limit), puts the full
 # plan in the job summary and `changes=true|false` and `digest=<sha256 of the plan as shown>` in
 # GITHUB_OUTPUT when run in GitHub Actions. The release job compares that digest with a new plan's when
-# the saved plan has expired (scripts/terraform-apply.sh).
+# the saved plan has expired (scripts/terraform-apply.sh). PLAN_ENVIRONMENT, when set, names the environment
+# in the comment and the summary.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -38,7 +39,7 @@ excerpt() { head -c "$1" "$dir/plan.txt" | iconv -c -f UTF-8 -t UTF-8; }
 
 {
   echo "$marker"
-  echo "### Terraform plan for \`${HEAD_SHA:-${GITHUB_SHA:-local}}\`"
+  echo "### Terraform plan${PLAN_ENVIRONMENT:+ of ${PLAN_ENVIRONMENT}} for \`${HEAD_SHA:-${GITHUB_SHA:-local}}\`"
   echo
   echo "**${headline:-No summary line found}**"
   echo
@@ -57,7 +58,7 @@ excerpt() { head -c "$1" "$dir/plan.txt" | iconv -c -f UTF-8 -t UTF-8; }
 
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   {
-    echo "## Terraform plan: ${headline:-no summary line}"
+    echo "## Terraform plan${PLAN_ENVIRONMENT:+ of ${PLAN_ENVIRONMENT}}: ${headline:-no summary line}"
     echo '```'
     excerpt "$summary_limit"
     echo

@@ -2,7 +2,7 @@ resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:Access logs need a dedicated log bucket; enable them when an organisation log bucket exists.
   #checkov:skip=CKV2_AWS_28:A WAF web ACL is an organisation-wide choice with its own cost; attach one to this ALB when adopted.
   #checkov:skip=CKV2_AWS_20:Port 80 redirects to HTTPS whenever enable_https is true (aws_lb_listener.http below).
-  name                       = local.name
+  name                       = local.load_balancer_name
   load_balancer_type         = "application"
   internal                   = false
   security_groups            = [aws_security_group.alb.id]

@@ -3,9 +3,14 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  name       = var.project
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
+  # Production keeps the project's own name, so a project rendered before it had other environments keeps
+  # every resource; any other environment's names add the environment: orders-api-staging.
+  name = var.environment == "production" ? var.project : "${var.project}-${var.environment}"
+  # A load balancer's name stops at 32 characters, the project name's own limit: another environment's
+  # shortens the project part so that its suffix always fits (the bootstrap's permissions compute the same).
+  load_balancer_name = var.environment == "production" ? var.project : "${trimsuffix(substr(var.project, 0, 31 - length(var.environment)), "-")}-${var.environment}"
+  account_id         = data.aws_caller_identity.current.account_id
+  partition          = data.aws_partition.current.partition
 
   tags = {
     Project     = var.project

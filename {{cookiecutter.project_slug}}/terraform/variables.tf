@@ -9,13 +9,13 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "Deployment environment; also the GitHub environment whose jobs may deploy."
+  description = "Deployment environment; also the GitHub environment whose jobs may deploy. Every environment but production adds its name to the resources' names."
   type        = string
   default     = "production"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.environment))
-    error_message = "The environment must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "The environment must be 2 to 12 lowercase letters or digits, starting with a letter (no hyphen: orders-api-<environment> must never be a prefix of another environment's names)."
   }
 }
 
@@ -384,8 +384,8 @@ variable "secrets" {
   }
 
   validation {
-    condition     = alltrue([for name, parameter in var.secrets : startswith(parameter, "/${var.project}/") && can(regex("^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", parameter))])
-    error_message = "Each value of secrets must be an SSM parameter name under /<project>/, such as /<project>/app-api-key: the execution role may read only the project's parameters."
+    condition     = alltrue([for name, parameter in var.secrets : startswith(parameter, "/${local.name}/") && can(regex("^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", parameter))])
+    error_message = "Each value of secrets must be an SSM parameter name under the environment's name, /<project>/ in production and /<project>-<environment>/ elsewhere (such as /orders-api-staging/app-api-key): the execution role may read only its own environment's parameters."
   }
 }
 

@@ -42,7 +42,13 @@ def test_settings_come_from_app_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_invalid_environment_is_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
-        Settings()
+        Settings(){%- for environment in cookiecutter.environments.split(",") %}
+
+
+def test_the_{{ environment }}_task_definitions_environment_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENVIRONMENT", "{{ environment }}")
+    assert Settings().environment == "{{ environment }}"
+{%- endfor %}
 
 
 def test_debug_logging_is_refused_in_production() -> None:

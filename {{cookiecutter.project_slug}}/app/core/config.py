@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APP_", frozen=True, extra="ignore", hide_input_in_errors=True)
 
     service_name: str = "{{ cookiecutter.project_slug }}"
-    environment: Literal["local", "test", "production"] = "local"
+    # Where it runs: on a developer's machine, in the tests, or in one of the deployed environments (each
+    # task definition sets its own, terraform/locals.tf).
+    environment: Literal["local", "test", {% for environment in cookiecutter.environments.split(",") %}"{{ environment }}"{% if not loop.last %}, {% endif %}{% endfor %}] = "local"
     host: str = "127.0.0.1"
     port: int = Field(default={{ cookiecutter.container_port }}, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

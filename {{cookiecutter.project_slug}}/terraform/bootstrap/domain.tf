@@ -33,10 +33,14 @@ data "aws_iam_policy_document" "domain_read" {
     actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"]
     resources = [local.certificates]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 }
@@ -56,10 +60,14 @@ data "aws_iam_policy_document" "domain_write" {
       values   = [var.domain_name]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [local.name]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -68,10 +76,14 @@ data "aws_iam_policy_document" "domain_write" {
     actions   = ["acm:AddTagsToCertificate"]
     resources = [local.certificates]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [local.name]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -80,10 +92,14 @@ data "aws_iam_policy_document" "domain_write" {
     actions   = ["acm:DeleteCertificate", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate"]
     resources = [local.certificates]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [local.name]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 

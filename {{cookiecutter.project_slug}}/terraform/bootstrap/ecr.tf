@@ -2,6 +2,8 @@
 # pushes its image before Terraform creates the service, so the service starts on a real image; and
 # images outlive a teardown of the service stack.
 resource "aws_ecr_repository" "app" {
+  count = var.shared_resources ? 1 : 0
+
   name                 = var.project
   image_tag_mutability = "IMMUTABLE" # tags are git SHAs (and `initial`): a tag always means the same image
 
@@ -17,7 +19,9 @@ resource "aws_ecr_repository" "app" {
 # Rules are applied lowest priority first, and an image a rule selects by tag is never expired by a later
 # rule: `initial` is kept for good, the releases_kept newest releases stay pullable for rollbacks.
 resource "aws_ecr_lifecycle_policy" "app" {
-  repository = aws_ecr_repository.app.name
+  count = var.shared_resources ? 1 : 0
+
+  repository = aws_ecr_repository.app[0].name
   policy = jsonencode({
     rules = [
       {
@@ -40,4 +44,16 @@ resource "aws_ecr_lifecycle_policy" "app" {
       },
     ]
   })
+}
+
+# Another environment's bootstrap made it: every environment runs the image digest the one before it ran.
+data "aws_ecr_repository" "app" {
+  count = var.shared_resources ? 0 : 1
+
+  name = var.project
+}
+
+locals {
+  image_repository_arn = var.shared_resources ? aws_ecr_repository.app[0].arn : data.aws_ecr_repository.app[0].arn
+  image_repository_url = var.shared_resources ? aws_ecr_repository.app[0].repository_url : data.aws_ecr_repository.app[0].repository_url
 }

@@ -5,10 +5,20 @@ data "aws_partition" "current" {}
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+  # The state key: this stack's own, or the one another environment's bootstrap made in this account.
+  state_key_arn = var.shared_resources ? aws_kms_key.state[0].arn : data.aws_kms_alias.state[0].target_key_arn
+}
+
+data "aws_kms_alias" "state" {
+  count = var.shared_resources ? 0 : 1
+
+  name = "alias/${var.project}-tfstate"
 }
 
 # Encrypts the Terraform state (and the lock table): state holds every resource attribute.
 resource "aws_kms_key" "state" {
+  count = var.shared_resources ? 1 : 0
+
   description             = "Encrypts the Terraform state of ${var.project}"
   enable_key_rotation     = true
   deletion_window_in_days = 30
@@ -20,8 +30,10 @@ resource "aws_kms_key" "state" {
 }
 
 resource "aws_kms_alias" "state" {
+  count = var.shared_resources ? 1 : 0
+
   name          = "alias/${var.project}-tfstate"
-  target_key_id = aws_kms_key.state.key_id
+  target_key_id = aws_kms_key.state[0].key_id
 }
 
 # The account administers the key; the pipeline roles use it through their IAM policies.

@@ -4,14 +4,14 @@
 # and then re-policy or delete it. The service stack finds the key by its alias and only uses it; the
 # names in its policy are the ones the service stack gives its log groups and alarm topic.
 resource "aws_kms_key" "logs" {
-  description             = "Encrypts the CloudWatch logs and alarm notifications of ${var.project}"
+  description             = "Encrypts the CloudWatch logs and alarm notifications of ${local.name}"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.logs_key.json
 }
 
 resource "aws_kms_alias" "logs" {
-  name          = "alias/${var.project}-logs"
+  name          = "alias/${local.name}-logs"
   target_key_id = aws_kms_key.logs.key_id
 }
 
@@ -44,8 +44,8 @@ data "aws_iam_policy_document" "logs_key" {
       test     = "ArnEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values = [
-        "${local.arn}:logs:${local.at}:log-group:/ecs/${var.project}",
-        "${local.arn}:logs:${local.at}:log-group:/vpc/${var.project}/flow-logs",
+        "${local.arn}:logs:${local.at}:log-group:/ecs/${local.name}",
+        "${local.arn}:logs:${local.at}:log-group:/vpc/${local.name}/flow-logs",
       ]
     }
   }

@@ -81,7 +81,7 @@ resource "aws_iam_role" "deploy" {
 
 resource "aws_iam_role" "plan" {
   name                 = var.plan_role_name
-  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests and main: read-only terraform plan"
+  description          = "GitHub Actions on ${var.github_owner}/${var.github_repo} pull requests and main: read-only terraform plan of ${var.environment}"
   assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
 }

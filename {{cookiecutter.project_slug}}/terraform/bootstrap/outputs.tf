@@ -10,12 +10,12 @@ output "plan_role_arn" {
 
 output "state_bucket" {
   description = "S3 bucket of the Terraform state (backend.hcl: bucket)."
-  value       = aws_s3_bucket.state.bucket
+  value       = var.state_bucket
 }
 
 output "state_kms_key_arn" {
   description = "KMS key encrypting the state."
-  value       = aws_kms_key.state.arn
+  value       = local.state_key_arn
 }
 
 output "logs_kms_key_arn" {
@@ -35,5 +35,5 @@ output "trusted_subjects" {
 
 output "ecr_repository_url" {
   description = "Image repository of the service (the release job pushes to it)."
-  value       = aws_ecr_repository.app.repository_url
+  value       = local.image_repository_url
 }

@@ -12,7 +12,12 @@ locals {
   region       = var.aws_region
   arn          = "arn:${local.partition}"
   at           = "${local.region}:${local.account_id}"
-  name         = var.project
+  # The service stack's names for this environment (its locals.tf): production keeps the project's name.
+  name               = var.environment == "production" ? var.project : "${var.project}-${var.environment}"
+  load_balancer_name = var.environment == "production" ? var.project : "${trimsuffix(substr(var.project, 0, 31 - length(var.environment)), "-")}-${var.environment}"
+  # What every resource of this environment carries from its creation on (default_tags of both stacks),
+  # required on each write a name cannot scope: one environment's roles never touch another's resources.
+  owner_tags = { Project = var.project, Environment = var.environment }
   state_bucket = "${local.arn}:s3:::${var.state_bucket}"
   # The service stack's state object and its S3-native lock file, and nothing else in the bucket: not
   # this bootstrap stack's own state, which defines what the pipeline may do.
@@ -24,7 +29,7 @@ locals {
   ecs_cluster = "${local.arn}:ecs:${local.at}:cluster/${local.name}"
   ecs_service = "${local.arn}:ecs:${local.at}:service/${local.name}/${local.name}"
   ecs_family  = "${local.arn}:ecs:${local.at}:task-definition/${local.name}:*"
-  ecr_repo    = "${local.arn}:ecr:${local.at}:repository/${local.name}"
+  ecr_repo    = local.image_repository_arn
   log_groups = flatten([for group in ["/ecs/${local.name}", "/vpc/${local.name}/flow-logs"] : [
     "${local.arn}:logs:${local.at}:log-group:${group}",
     "${local.arn}:logs:${local.at}:log-group:${group}:*",
@@ -33,12 +38,12 @@ locals {
   # The SSM parameters the service stack's secrets may name (its variables.tf requires /<project>/).
   parameters = "${local.arn}:ssm:${local.at}:parameter/${local.name}/*"
   load_balancer = [
-    "${local.arn}:elasticloadbalancing:${local.at}:loadbalancer/app/${local.name}/*",
-    "${local.arn}:elasticloadbalancing:${local.at}:listener/app/${local.name}/*",
-    "${local.arn}:elasticloadbalancing:${local.at}:listener-rule/app/${local.name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:loadbalancer/app/${local.load_balancer_name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:listener/app/${local.load_balancer_name}/*",
+    "${local.arn}:elasticloadbalancing:${local.at}:listener-rule/app/${local.load_balancer_name}/*",
   ]
   # Target groups are named with a prefix of at most six characters (terraform/alb.tf), which other
-  # projects' names may share: the statements that name this pattern also require the Project tag.
+  # projects and environments share: the statements that name this pattern also require the owner tags.
   target_groups = "${local.arn}:elasticloadbalancing:${local.at}:targetgroup/${substr(local.name, 0, 6)}*/*"
   # The network resources the stack creates, in groups: each action and the type of resource it creates.
   # A create call's request tags may be in the context of every resource the call names, so no group
@@ -52,6 +57,9 @@ locals {
   ]
   scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
   alarms          = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
+  # Production's alarm names are the project's, so its pattern above also covers every other environment's
+  # (orders-api-staging-*): production's roles are refused those explicitly.
+  other_alarms = [for other in var.environments : "${local.arn}:cloudwatch:${local.at}:alarm:${var.project}-${other}-*" if var.environment == "production" && other != var.environment]
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
   alarm_topic     = "${local.arn}:sns:${local.at}:${local.name}-alarms"
   ecs_deployments = "${local.arn}:ecs:${local.at}:service-deployment/${local.name}/${local.name}/*"
@@ -79,7 +87,7 @@ data "aws_iam_policy_document" "state_read" {
   statement {
     sid       = "DecryptState"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.state.arn]
+    resources = [local.state_key_arn]
 
     # Only through the services that store the state (and its lock table): never a direct decrypt.
     condition {
@@ -118,6 +126,17 @@ data "aws_iam_policy_document" "stack_read" {
     sid       = "ReadTheAlarmsDashboardAndTopic"
     actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTagsForResource"]
     resources = [local.alarms, local.dashboard, local.alarm_topic]
+  }
+
+  dynamic "statement" {
+    for_each = length(local.other_alarms) > 0 ? [local.other_alarms] : []
+
+    content {
+      sid       = "NeverTheOtherEnvironmentsAlarms"
+      effect    = "Deny"
+      actions   = ["cloudwatch:*"]
+      resources = statement.value
+    }
   }
 
   statement {
@@ -182,10 +201,14 @@ data "aws_iam_policy_document" "deploy_network" {
       actions   = [for action in keys(statement.value) : "ec2:${action}"]
       resources = [for kind in distinct(values(statement.value)) : "${local.arn}:ec2:${local.at}:${kind}/*"]
 
-      condition {
-        test     = "StringEquals"
-        variable = "aws:RequestTag/Project"
-        values   = [var.project]
+      dynamic "condition" {
+        for_each = local.owner_tags
+
+        content {
+          test     = "StringEquals"
+          variable = "aws:RequestTag/${condition.key}"
+          values   = [condition.value]
+        }
       }
     }
   }
@@ -201,10 +224,14 @@ data "aws_iam_policy_document" "deploy_network" {
       values   = flatten([for group in local.network_creates : keys(group)])
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -224,31 +251,39 @@ data "aws_iam_policy_document" "deploy_network" {
     ]
     resources = ["${local.arn}:ec2:${local.at}:*"]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
-  # Tags of this project's network change with the stack; its Project tag is set when a resource is created
-  # and never changed or taken off afterwards. (EC2's DeleteTags without a list takes every tag off: the
+  # Tags of this environment's network change with the stack; its Project and Environment tags are set when a
+  # resource is created and never changed or taken off afterwards. (EC2's DeleteTags without a list takes every tag off: the
   # list is required.)
   statement {
     sid       = "RetagThisProjectsNetwork"
     actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
     resources = ["${local.arn}:ec2:${local.at}:*"]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
 
     condition {
       test     = "ForAllValues:StringNotEqualsIgnoreCase"
       variable = "aws:TagKeys"
-      values   = ["Project"]
+      values   = keys(local.owner_tags)
     }
 
     condition {
@@ -279,10 +314,14 @@ data "aws_iam_policy_document" "deploy_network" {
       values   = ["true"]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -309,10 +348,14 @@ data "aws_iam_policy_document" "deploy_load_balancing" {
     actions   = ["elasticloadbalancing:CreateTargetGroup"]
     resources = [local.target_groups]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -327,10 +370,14 @@ data "aws_iam_policy_document" "deploy_load_balancing" {
       values   = ["CreateTargetGroup"]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -343,18 +390,22 @@ data "aws_iam_policy_document" "deploy_load_balancing" {
     ]
     resources = [local.target_groups]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
 
-    # The Project tag is set when a group is created and never changed or taken off afterwards (in any case:
+    # The owner tags are set when a group is created and never changed or taken off afterwards (in any case:
     # IAM's condition keys are not case-sensitive, EC2's and ELB's tag keys are).
     condition {
       test     = "ForAllValues:StringNotEqualsIgnoreCase"
       variable = "aws:TagKeys"
-      values   = ["Project"]
+      values   = keys(local.owner_tags)
     }
   }
 }
@@ -477,14 +528,19 @@ data "aws_iam_policy_document" "deploy_compute" {
     resources = ["*"] # GetAuthorizationToken has no resource-level permissions
   }
 
-  # The repository itself is this bootstrap stack's; the pipeline pushes (and re-tags) images only.
-  statement {
-    sid = "PushToTheRepository"
-    actions = [
-      "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
-      "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-    ]
-    resources = [local.ecr_repo]
+  # The repository itself is a bootstrap's; the pipeline pushes (and re-tags) images only, and only in the
+  # environment a release reaches first: the others deploy the digest it pushed.
+  dynamic "statement" {
+    for_each = var.push_images ? [1] : []
+
+    content {
+      sid = "PushToTheRepository"
+      actions = [
+        "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+        "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+      ]
+      resources = [local.ecr_repo]
+    }
   }
 
   statement {
@@ -506,7 +562,7 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   statement {
     sid       = "EncryptState"
     actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.state.arn]
+    resources = [local.state_key_arn]
 
     # Only through the services that store the state (and its lock table): never a direct decrypt.
     condition {
@@ -608,7 +664,7 @@ locals {
 resource "aws_iam_policy" "pipeline" {
   for_each = local.managed_policies
 
-  name        = "${var.project}-${each.key}"
+  name        = "${local.name}-${each.key}"
   description = "GitHub Actions pipeline of ${var.github_owner}/${var.github_repo}: ${each.key}"
   policy      = each.value
 }

@@ -13,13 +13,13 @@
 locals {
   ecs_tasks = { service = "ecs-tasks.amazonaws.com", source_arn = "${local.arn}:ecs:${local.at}:*" }
   service_roles = merge({
-    execution = merge(local.ecs_tasks, { description = "ECS starts ${var.project} tasks: pulls its image, writes its logs, reads its secrets" })
-    task      = merge(local.ecs_tasks, { description = "Identity of the ${var.project} app; its permissions are the service stack's iam.tf" })
-    flow-logs = { service = "vpc-flow-logs.amazonaws.com", source_arn = null, description = "VPC flow logs of ${var.project} deliver to CloudWatch" }
+    execution = merge(local.ecs_tasks, { description = "ECS starts ${local.name} tasks: pulls its image, writes its logs, reads its secrets" })
+    task      = merge(local.ecs_tasks, { description = "Identity of the ${local.name} app; its permissions are the service stack's iam.tf" })
+    flow-logs = { service = "vpc-flow-logs.amazonaws.com", source_arn = null, description = "VPC flow logs of ${local.name} deliver to CloudWatch" }
 {%- if cookiecutter.deployment_strategy == "canary" %}
     # ECS documents no condition keys it sends when it assumes an infrastructure role, and a condition it
     # does not meet would stop every canary: the trust policy the ECS developer guide gives, unchanged.
-    ecs-load-balancing = { service = "ecs.amazonaws.com", source_arn = null, description = "ECS shifts ${var.project}'s traffic between its target groups during canary deployments" }
+    ecs-load-balancing = { service = "ecs.amazonaws.com", source_arn = null, description = "ECS shifts ${local.name}'s traffic between its target groups during canary deployments" }
 {%- endif %}
   })
   account_only = { execution = true, task = true, flow-logs = true, ecs-load-balancing = false }
@@ -69,7 +69,7 @@ data "aws_iam_policy_document" "service_boundary" {
   statement {
     sid       = "PullThisRepository"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [aws_ecr_repository.app.arn]
+    resources = [local.image_repository_arn]
   }
 
   statement {
@@ -131,25 +131,29 @@ data "aws_iam_policy_document" "service_boundary" {
     actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
     resources = [local.target_groups]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [var.project]
+    dynamic "condition" {
+      for_each = local.owner_tags
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 {%- endif %}
 }
 
 resource "aws_iam_policy" "service_boundary" {
-  name        = "${var.project}-service-boundary"
-  description = "The most the roles of ${var.project}'s running service may do, whatever their own policies say"
+  name        = "${local.name}-service-boundary"
+  description = "The most the roles of ${local.name}'s running service may do, whatever their own policies say"
   policy      = data.aws_iam_policy_document.service_boundary.json
 }
 
 resource "aws_iam_role" "service" {
   for_each = local.service_roles
 
-  name                 = "${var.project}-${each.key}"
+  name                 = "${local.name}-${each.key}"
   description          = each.value.description
   assume_role_policy   = data.aws_iam_policy_document.service_trust[each.key].json
   permissions_boundary = aws_iam_policy.service_boundary.arn

@@ -15,3 +15,12 @@ lock_table   = "{{ cookiecutter.tf_lock_table }}"
 
 domain_name = {{ '"%s"' % cookiecutter.domain_name if cookiecutter.domain_name else "null" }}
 hosted_zone = {{ '"%s"' % cookiecutter.hosted_zone if cookiecutter.hosted_zone else "null" }}
+{%- set environments = cookiecutter.environments.split(",") %}
+{%- if environments | length > 1 %}
+
+# The project's environments, in release order; each has a bootstrap of its own (make bootstrap), with
+# production's settings here and another's in <environment>.tfvars. Production creates what they share and
+# deploys the image digest the environment before it pushed.
+environments = [{% for environment in environments %}"{{ environment }}"{% if not loop.last %}, {% endif %}{% endfor %}]
+push_images  = false
+{%- endif %}

@@ -9,9 +9,32 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "GitHub environment whose jobs may assume the deploy role."
+  description = "The environment this bootstrap serves: the GitHub environment whose jobs may assume its deploy role, and the service stack's environment its roles may change. Each environment is bootstrapped on its own (make bootstrap does them all)."
   type        = string
   default     = "production"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment)) && contains(var.environments, var.environment)
+    error_message = "The environment must be 2 to 12 lowercase letters or digits, starting with a letter, and one of environments."
+  }
+}
+
+variable "environments" {
+  description = "Every environment of the project, in release order. Production's roles are refused what the others' names would otherwise share with its own."
+  type        = list(string)
+  default     = ["production"]
+}
+
+variable "shared_resources" {
+  description = "Create what the project's environments in this account share: the state bucket and its key, the lock table and the image repository. True for the environment bootstrapped first (production: its state already holds them); the others find them by name."
+  type        = bool
+  default     = true
+}
+
+variable "push_images" {
+  description = "The deploy role pushes and tags images: true in the environment a release reaches first. The others deploy the digest it pushed and may only read the repository."
+  type        = bool
+  default     = true
 }
 
 variable "aws_region" {
