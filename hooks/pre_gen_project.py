@@ -56,6 +56,8 @@ LOG_RETENTION_DAYS = (
 
 CHOICES = {
     "python_version": ("3.12", "3.13"),
+    # In release order; production is always last (the template renders each environment's files).
+    "environments": ("staging,production", "production"),
     "nat_mode": ("per-az", "single"),
     "enable_database_subnets": ("no", "yes"),
     "enable_https": ("no", "yes"),
@@ -359,6 +361,7 @@ CHECKS: dict[str, Check] = {
     "author_name": lambda value, context: check_text(value, context, max_length=100),
     "catalog_owner": check_catalog_owner,
     "python_version": check_choice("python_version"),
+    "environments": check_choice("environments"),
     "aws_region": check_region,
     "availability_zones": check_availability_zones,
     "vpc_cidr": check_vpc_cidr,

@@ -211,6 +211,8 @@ def test_bad_input_fails_naming_it_and_leaves_nothing(tmp_path, capfd, name, val
 # checks them again for replayed or hand-edited contexts.
 BAD_CHOICES = [
     ("python_version", "3.9"),
+    ("environments", "production,staging"),  # production is released last
+    ("environments", "staging"),  # production is always there
     ("nat_mode", "none"),
     ("enable_database_subnets", "maybe"),
     ("enable_https", "true"),

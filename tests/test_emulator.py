@@ -64,8 +64,10 @@ def ecs_service(client, ec2, **settings) -> dict:
 
 
 def register(client, tag: str) -> str:
+    """A revision of the image `tag` names: svc:TAG, or svc@sha256:... for a digest, as the release names it."""
+    reference = tag if tag.startswith("@") else f":{tag}"
     return client.register_task_definition(family="svc", containerDefinitions=[
-        {"name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc:{tag}", "memory": 512}])[
+        {"name": "app", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc{reference}", "memory": 512}])[
         "taskDefinition"]["taskDefinitionArn"]
 
 
@@ -151,6 +153,23 @@ def test_a_rollout_of_a_missing_image_fails_and_rolls_back(patched):
     (current,) = deployments(ecs)
     assert current["id"] != new["id"] and current["taskDefinition"] == first
     assert current["rolloutState"] == "COMPLETED"
+
+
+@pytest.mark.parametrize("pushed", [True, False], ids=["pushed", "never-pushed"])
+def test_a_rollout_by_digest_completes_only_for_a_digest_the_repository_holds(patched, pushed):
+    ecs, ecr = patched("ecs"), patched("ecr")
+    ecr.create_repository(repositoryName="svc")
+    push_image(ecr, "svc", "one")
+    ecs_service(ecs, patched("ec2"))
+    deployments(ecs)
+    push_image(ecr, "svc", "two")
+    (image,) = ecr.describe_images(repositoryName="svc", imageIds=[{"imageTag": "two"}])["imageDetails"]
+    digest = image["imageDigest"] if pushed else "sha256:" + "0" * 64
+    revision = register(ecs, f"@{digest}")
+    ecs.update_service(cluster="svc", service="svc", taskDefinition=revision)
+    (deployment,) = deployments(ecs)
+    assert (deployment["taskDefinition"] == revision) == pushed
+    assert deployment["rolloutState"] == "COMPLETED"
 
 
 def test_a_first_rollout_of_a_missing_image_fails_with_nothing_to_return_to(patched):

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
 
 from hooks.pre_gen_project import AWS_REGIONS, SLUG_MAX_LENGTH
 from tests.conftest import CERTIFICATE, TEMPLATE_DIR, missing, run
@@ -25,7 +28,7 @@ from tests.emulator import lifecycle as lifecycle_steps
 from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
 from tests.emulator.recording import validation_report
 from tests.emulator.github import OWNER_ID, REPOSITORY_ID, GitHub, Job
-from tests.emulator.pipeline import ANSI, Environment, Pipeline
+from tests.emulator.pipeline import ANSI, AUTO_APPROVE, Environment, Pipeline, StepFailed
 from tests.iam import evaluator, quotas
 from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
@@ -553,16 +556,11 @@ class TestEnvironments:
             "containerDefinitions"][0]["image"] for name, release in lifecycle.releases.items()}
         assert list(images) == ["staging", "production"] and len(set(images.values())) == 1, images
 
-    def test_each_environment_keeps_its_own_state(self, lifecycle, emulated_account):
+    def test_each_environment_keeps_its_own_state(self, lifecycle):
+        """Read from each environment's state object once both were released."""
         lifecycle.require("the release job")
-        answers = lifecycle.pipeline.answers
-        s3 = emulated_account.client("s3", ADMINISTRATOR, lifecycle.pipeline.region)
-        for environment in lifecycle.pipeline.environments:
-            state = json.loads(s3.get_object(Bucket=answers["tf_state_bucket"], Key=environment.state_key)["Body"]
-                               .read())
-            clusters = [resource["instances"][0]["attributes"]["name"] for resource in state["resources"]
-                        if resource["type"] == "aws_ecs_cluster"]
-            assert clusters == [environment.resource_name]
+        assert lifecycle.state_clusters == {environment.name: [environment.resource_name]
+                                            for environment in lifecycle.pipeline.environments}
 
     def test_tearing_down_staging_leaves_production_running(self, lifecycle):
         lifecycle.require("the teardown")
@@ -650,3 +648,54 @@ def test_the_rendered_emulator_pins_the_moto_this_suite_proves(bakery):
 
     rendered = moto(bakery({}) / "uv.lock")
     assert rendered and rendered == moto(TEMPLATE_DIR / "uv.lock")
+
+
+# The template's last commit before it had environments: its projects run production alone, and their
+# bootstrap's state holds the state bucket, its key, the lock table and the image repository without a count.
+BEFORE_ENVIRONMENTS = "738b36f60469ceb4b111cace82ac02023df2aeae"
+
+
+def template_at(commit: str, where: Path) -> Path:
+    """The template's files at `commit`, from this repository's history."""
+    where.mkdir()
+    archive = subprocess.run(["git", "archive", commit], cwd=TEMPLATE_DIR, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    return where
+
+
+def test_a_project_from_before_environments_gains_staging_and_keeps_production(
+        emulated_accounts, bakery, terraform, tmp_path, record_property):
+    """A project rendered before environments existed is bootstrapped and released into the emulated account.
+    The current template's render of the same answers is then laid over it, as `cruft update` leaves it (the
+    bootstrap's local state stays). `make bootstrap` moves the shared resources to their new addresses,
+    destroys and replaces nothing, and adds staging's roles beside production's; production's service stack,
+    planned with the new files by its plan role, has nothing to change."""
+    started = time.monotonic()
+    old_template = template_at(BEFORE_ENVIRONMENTS, tmp_path / "template-before")
+    project = Path(cookiecutter(str(old_template), no_input=True, output_dir=str(tmp_path / "rendered-before"),
+                                default_config=True))
+    account = emulated_accounts("migration")
+    before = Pipeline(project, account, terraform, bakery.answers({"environments": "production"}),
+                      tmp_path / "before")
+    try:
+        before.bootstrap()
+        before.release_job(before.plan("plan-before"), lifecycle_steps.IMAGE_TAG)
+        updated = cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=str(tmp_path / "rendered-now"),
+                               default_config=True)
+        shutil.copytree(updated, project, dirs_exist_ok=True)
+        after = Pipeline(project, account, terraform, bakery.answers({}), tmp_path / "after")
+        bootstrapped = after.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE).stdout
+        production_plan = after.plan("plan-after", after.production)
+    except StepFailed as failure:
+        raise AssertionError(str(failure)) from None
+    production, staging = [ANSI.sub("", part) for part in bootstrapped.split("bootstrap: ")[1:]]
+    assert production.startswith("production (workspace default)") and staging.startswith("staging (workspace")
+    moved = re.findall(r"# (\S+) has moved to (\S+)", production)
+    assert ("aws_s3_bucket.state", "aws_s3_bucket.state[0]") in moved and (
+        "aws_ecr_repository.app", "aws_ecr_repository.app[0]") in moved
+    assert re.search(r"Apply complete! Resources: 0 added, \d+ changed, 0 destroyed", production), production[-3000:]
+    assert "must be replaced" not in production
+    assert re.search(r"Apply complete! Resources: \d+ added, 0 changed, 0 destroyed", staging), staging[-3000:]
+    assert after.planned_actions(production_plan) == {} and not after.plan_changes(production_plan)
+    record_property("summary", f"update to environments: {len(moved)} bootstrap resources moved, production "
+                               f"unchanged, in {time.monotonic() - started:.0f} s")

@@ -96,6 +96,36 @@ def test_bootstrap_trusts_the_rendered_roles(project, answers):
     assert backend["key"] == tfvars["state_key"]
 
 
+def test_each_environment_has_its_files_and_bootstrap_settings(project, answers):
+    """Another environment's bootstrap reads production's terraform.tfvars, then its own file: that file sets
+    again every setting of production's that belongs to one environment. Its service stack has its own state
+    key and variables file, cheaper where the issue of a release does not depend on it."""
+    environments = answers["environments"].split(",")
+    slug = answers["project_slug"]
+    production = load_hcl(project / "terraform/bootstrap/terraform.tfvars")
+    shared = {"project", "aws_region", "github_owner", "github_repo", "state_bucket", "lock_table", "environments"}
+    assert production.get("environments", ["production"]) == environments
+    assert production.get("push_images", True) == (len(environments) == 1)
+    service = load_hcl(project / "terraform/prod.tfvars")
+    for environment in environments[:-1]:
+        own = load_hcl(project / f"terraform/bootstrap/{environment}.tfvars")
+        assert set(production) - shared <= set(own), "set again here, or production's value would be used"
+        assert (own["environment"], own["shared_resources"], own["push_images"]) == (environment, False, True)
+        assert (own["deploy_role_name"], own["plan_role_name"]) == (f"{slug}-{environment}-deploy",
+                                                                    f"{slug}-{environment}-plan")
+        backend = load_hcl(project / f"terraform/{environment}.backend.hcl")
+        assert backend["key"] == own["state_key"] == f"{slug}/{environment}/terraform.tfstate"
+        assert {key: value for key, value in backend.items() if key != "key"} == {
+            key: value for key, value in load_hcl(project / "terraform/backend.hcl").items() if key != "key"}
+        tfvars = load_hcl(project / f"terraform/{environment}.tfvars")
+        assert set(tfvars) == set(service)
+        assert (tfvars["environment"], tfvars["nat_mode"], tfvars["min_capacity"]) == (environment, "single", 1)
+        assert tfvars["domain_name"] is None and tfvars["enable_https"] is False
+        assert all(value.startswith(f"/{slug}-{environment}/") for value in tfvars["secrets"].values())
+    present = {path.name for path in (project / "terraform").glob("*.tfvars")}
+    assert present == {"prod.tfvars"} | {f"{environment}.tfvars" for environment in environments[:-1]}
+
+
 def test_toolchain_builds_the_major_version_the_stacks_pin(bakery):
     env = toolchain_versions()
     built = tuple(int(part) for part in env["AWS_PROVIDER_VERSION"].split(".")[:2])

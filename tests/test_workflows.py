@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import TEMPLATE_DIR, load_hcl, run, toolchain_versions
+from tests.emulator.github_script import run_github_script
 
 WORKFLOW = ".github/workflows/ci-cd.yml"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -542,3 +543,95 @@ def test_the_release_refuses_an_artifact_the_image_job_did_not_make(project, tmp
                                              "SBOM_SHA256": sums["sbom.spdx.json"]}, check=False)
     assert result.returncode == (1 if tampered else 0), result.stdout + result.stderr
     assert ("::error title=Not the gated image::" in result.stdout) == bool(tampered)
+
+
+DRIFT = ".github/workflows/drift.yml"
+
+
+def drift_report(project: Path, directory: Path, results: dict[str, tuple[str, str]],
+                 issues: list[dict]) -> list[list]:
+    """The drift workflow's report step, run with each environment's (plan outcome, drift) as its jobs'
+    outputs and a plan file for each drifting one; the Octokit calls it made."""
+    (step,) = steps_using(yaml.safe_load((project / DRIFT).read_text())["jobs"]["report"], "actions/github-script")
+    values = {"github.server_url": "https://github.com", "github.repository": "acme/orders-api", "github.run_id": "7"}
+    for environment, (outcome, drift) in results.items():
+        values |= {f"needs.plan-{environment}.outputs.outcome": outcome,
+                   f"needs.plan-{environment}.outputs.drift": drift}
+        if drift == "true":
+            plan = directory / f"drift/drift-{environment}/plan-comment.md"
+            plan.parent.mkdir(parents=True)
+            plan.write_text(f"<!-- terraform-plan -->\n### Terraform plan of {environment}\n"
+                            "Plan: 0 to add, 1 to change")
+    env = {name: GITHUB_EXPRESSION.sub(lambda match: values[match[0][3:-2].strip()], value)
+           for name, value in step["env"].items()}
+    return run_github_script({**step, "env": env}, directory, issues)
+
+
+def drift_issue(number: int, environment: str, author: str = "Bot") -> dict:
+    return {"number": number, "state": "open", "user": {"type": author},
+            "body": f"<!-- terraform-drift:{environment} -->\nAWS no longer matches main"}
+
+
+def test_drift_opens_one_issue_per_drifting_environment_and_closes_it_when_gone(bakery, tmp_path):
+    project = bakery({})
+    calls = drift_report(project, tmp_path, {"staging": ("success", "true"), "production": ("success", "false")},
+                         [drift_issue(4, "production")])
+    writes = [(name, args) for name, args in calls if name != "listForRepo"]
+    (created,) = [args for name, args in writes if name == "create"]
+    assert created["title"] == "Drift in staging" and "<!-- terraform-drift:staging -->" in created["body"]
+    assert "Plan: 0 to add, 1 to change" in created["body"] and "/actions/runs/7" in created["body"]
+    assert [name for name, _ in writes] == ["create", "createComment", "update"]
+    assert writes[2][1] == {"owner": "acme", "repo": "orders-api", "issue_number": 4, "state": "closed",
+                            "state_reason": "completed"}
+
+
+def test_drift_updates_its_open_issue_and_leaves_one_whose_plan_failed(bakery, tmp_path):
+    project = bakery({})
+    calls = drift_report(project, tmp_path, {"staging": ("success", "true"), "production": ("failure", "")},
+                         [drift_issue(9, "staging"), drift_issue(10, "production"),
+                          drift_issue(11, "staging", author="User")])
+    writes = [(name, args) for name, args in calls if name != "listForRepo"]
+    assert [(name, args.get("issue_number")) for name, args in writes if name != "warning"] == [("update", 9)]
+    assert "state" not in writes[0][1] and "Plan: 0 to add" in writes[0][1]["body"]
+    assert [args for name, args in writes if name == "warning"] == [
+        "The drift plan of production did not succeed; its issue is left as it was."]
+
+
+def test_drift_plans_each_environment_with_its_plan_role_and_writes_nothing_to_aws(project, answers):
+    workflow = yaml.safe_load((project / DRIFT).read_text())
+    environments = answers["environments"].split(",")
+    assert triggers(workflow) == {"schedule": [{"cron": "23 6 * * 1-5"}], "workflow_dispatch": None}
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert list(jobs) == [f"plan-{environment}" for environment in environments] + ["report"]
+    for environment in environments:
+        job = jobs[f"plan-{environment}"]
+        assert job["permissions"] == {"contents": "read", "id-token": "write"} and "environment" not in job
+        prefix = "AWS" if environment == "production" else f"AWS_{environment.upper()}"
+        (sign_in,) = steps_using(job, "aws-actions/configure-aws-credentials")
+        assert sign_in["with"]["role-to-assume"] == (
+            f"${{{{ vars.{prefix}_PLAN_ROLE_ARN || env.DEFAULT_{prefix}_PLAN_ROLE_ARN }}}}")
+        tfvars = "prod.tfvars" if environment == "production" else f"{environment}.tfvars"
+        assert f"scripts/terraform-plan.sh terraform {tfvars}" in [step.get("run") for step in job["steps"]]
+    assert jobs["report"]["permissions"] == {"issues": "write"}
+    assert [step["uses"].split("@")[0] for step in jobs["report"]["steps"]] == [
+        "actions/download-artifact", "actions/github-script"]
+    ci = load_workflow(project)["env"]
+    assert {key: value for key, value in workflow["env"].items() if "PLAN_ROLE" in key or "REGION" in key} == {
+        key: value for key, value in ci.items() if "PLAN_ROLE" in key or "REGION" in key}
+
+
+def test_the_plan_comment_is_one_comment_with_every_environments_plan_in_release_order(bakery, tmp_path):
+    project = bakery({})
+    (step,) = steps_using(load_workflow(project)["jobs"]["plan-comment"], "actions/github-script")
+    for environment in ("staging", "production"):
+        plan = tmp_path / f"comments/plan-comment-{environment}/plan-comment.md"
+        plan.parent.mkdir(parents=True)
+        plan.write_text(f"<!-- terraform-plan -->\n### Terraform plan of {environment}")
+    context = {"repo": {"owner": "acme", "repo": "orders-api"}, "payload": {"pull_request": {"number": 7}}}
+    first = run_github_script(step, tmp_path, context=context)
+    (created,) = [args for name, args in first if name == "createComment"]
+    assert created["body"].index("plan of staging") < created["body"].index("plan of production")
+    again = run_github_script(step, tmp_path, comments=[{"id": 3, "user": {"type": "Bot"}, "body": created["body"]}],
+                              context=context)
+    assert [(name, args.get("comment_id")) for name, args in again if name != "listComments"] == [("updateComment", 3)]

@@ -40,6 +40,7 @@ class Lifecycle:
     deployed: dict[str, str] = field(default_factory=dict)  # production's first release
     alarmed: dict[str, str] = field(default_factory=dict)  # in the first environment
     production_during_alarm: dict[str, str] = field(default_factory=dict)  # production's service before, after
+    state_clusters: dict[str, list[str]] = field(default_factory=dict)  # environment -> clusters its state holds
     execution_policies: dict[str, dict] = field(default_factory=dict)
     second_plan_changes: bool | None = None
     second_plan: dict[str, list[str]] = field(default_factory=dict)
@@ -76,6 +77,14 @@ def production_service(pipeline: Pipeline) -> str:
                                        for item in service["deployments"]]}, sort_keys=True)
 
 
+def clusters_in_state(pipeline: Pipeline, key: str) -> list[str]:
+    """The ECS clusters the state object at `key` of the state bucket holds."""
+    s3 = pipeline.account.client("s3", ADMINISTRATOR, pipeline.region)
+    state = json.loads(s3.get_object(Bucket=pipeline.answers["tf_state_bucket"], Key=key)["Body"].read())
+    return [resource["instances"][0]["attributes"]["name"] for resource in state["resources"]
+            if resource["type"] == "aws_ecs_cluster"]
+
+
 def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False,
         saved_plan_expired: bool = False) -> Lifecycle:
     lifecycle = Lifecycle(pipeline)
@@ -90,6 +99,8 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
             release = pipeline.release_job(plans[environment.name], IMAGE_TAG, saved_plan_expired, environment, digest)
             lifecycle.releases[environment.name], digest = release, release["digest"]
         lifecycle.deployed = lifecycle.releases[production.name]
+        lifecycle.state_clusters = {environment.name: clusters_in_state(pipeline, environment.state_key)
+                                    for environment in pipeline.environments}
         lifecycle.execution_policies = pipeline.execution_role_policies()
         before = production_service(pipeline)
         lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.releases[first.name], first)

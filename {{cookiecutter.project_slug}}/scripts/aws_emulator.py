@@ -304,15 +304,20 @@ def complete(service: Any, deployment: dict) -> None:
 
 
 def image_exists(image: str) -> bool:
-    """True for an image pushed to this emulated account's ECR, and for any image of another registry."""
+    """True for an image pushed to this emulated account's ECR (named by its tag or its digest), and for any
+    image of another registry."""
     from moto.ecr.models import ecr_backends
 
     registry, _, rest = image.partition("/")
     if ".dkr.ecr." not in registry:
         return True
     account, region = registry.split(".")[0], registry.split(".")[3]
-    repository, _, tag = rest.partition(":")
     repositories = ecr_backends[account][region].repositories
+    if "@" in rest:  # REPOSITORY@sha256:..., as the release deploys it
+        repository, _, digest = rest.partition("@")
+        return repository in repositories and any(
+            found.get_image_digest() == digest for found in repositories[repository].images)
+    repository, _, tag = rest.partition(":")
     return repository in repositories and any(tag in found.image_tags for found in repositories[repository].images)
 
 

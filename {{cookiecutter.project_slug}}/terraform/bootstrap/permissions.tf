@@ -9,15 +9,15 @@
 # the policies back and checks their sizes against these quotas.
 
 locals {
-  region       = var.aws_region
-  arn          = "arn:${local.partition}"
-  at           = "${local.region}:${local.account_id}"
+  region = var.aws_region
+  arn    = "arn:${local.partition}"
+  at     = "${local.region}:${local.account_id}"
   # The service stack's names for this environment (its locals.tf): production keeps the project's name.
   name               = var.environment == "production" ? var.project : "${var.project}-${var.environment}"
   load_balancer_name = var.environment == "production" ? var.project : "${trimsuffix(substr(var.project, 0, 31 - length(var.environment)), "-")}-${var.environment}"
   # What every resource of this environment carries from its creation on (default_tags of both stacks),
   # required on each write a name cannot scope: one environment's roles never touch another's resources.
-  owner_tags = { Project = var.project, Environment = var.environment }
+  owner_tags   = { Project = var.project, Environment = var.environment }
   state_bucket = "${local.arn}:s3:::${var.state_bucket}"
   # The service stack's state object and its S3-native lock file, and nothing else in the bucket: not
   # this bootstrap stack's own state, which defines what the pipeline may do.
@@ -55,11 +55,11 @@ locals {
     { CreateSecurityGroup = "security-group", CreateFlowLogs = "vpc-flow-log" },
     { CreateNatGateway = "natgateway" },
   ]
-  scaling_alarms  = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
-  alarms          = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
+  scaling_alarms = "${local.arn}:cloudwatch:${local.at}:alarm:TargetTracking-service/${local.name}/${local.name}-*"
+  alarms         = "${local.arn}:cloudwatch:${local.at}:alarm:${local.name}-*"
   # Production's alarm names are the project's, so its pattern above also covers every other environment's
   # (orders-api-staging-*): production's roles are refused those explicitly.
-  other_alarms = [for other in var.environments : "${local.arn}:cloudwatch:${local.at}:alarm:${var.project}-${other}-*" if var.environment == "production" && other != var.environment]
+  other_alarms    = [for other in var.environments : "${local.arn}:cloudwatch:${local.at}:alarm:${var.project}-${other}-*" if var.environment == "production" && other != var.environment]
   dashboard       = "${local.arn}:cloudwatch::${local.account_id}:dashboard/${local.name}"
   alarm_topic     = "${local.arn}:sns:${local.at}:${local.name}-alarms"
   ecs_deployments = "${local.arn}:ecs:${local.at}:service-deployment/${local.name}/${local.name}/*"

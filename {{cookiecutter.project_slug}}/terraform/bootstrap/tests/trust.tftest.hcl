@@ -115,6 +115,64 @@ run "a_repository_id_other_than_the_prefixs_is_refused" {
   expect_failures = [var.github_repository_id]
 }
 
+run "a_later_environments_bootstrap_uses_the_shared_resources_and_trusts_its_own_jobs" {
+  command = plan
+
+  variables {
+    environment      = "staging"
+    environments     = ["staging", "production"]
+    deploy_role_name = "svc-test-staging-deploy"
+    plan_role_name   = "svc-test-staging-plan"
+    state_key        = "svc-test/staging/terraform.tfstate"
+    shared_resources = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket.state) + length(aws_kms_key.state) + length(aws_ecr_repository.app) == 0 && length(data.aws_ecr_repository.app) == 1 && length(data.aws_kms_alias.state) == 1
+    error_message = "Only the first environment's bootstrap creates the state bucket, its key and the image repository; the others find them."
+  }
+
+  assert {
+    condition     = local.deploy_subjects == ["repo:acme@1234/svc-test@5678:environment:staging"] && local.name == "svc-test-staging" && local.other_alarms == []
+    error_message = "Staging's deploy role trusts staging's jobs, and staging's names carry the environment."
+  }
+
+  assert {
+    condition     = aws_iam_role.service["task"].name == "svc-test-staging-task" && aws_iam_policy.service_boundary.name == "svc-test-staging-service-boundary" && aws_kms_alias.logs.name == "alias/svc-test-staging-logs"
+    error_message = "Staging's service roles, boundary and logs key are its own."
+  }
+}
+
+run "production_after_staging_pushes_nothing_and_is_refused_stagings_alarms" {
+  command = plan
+
+  variables {
+    environments = ["staging", "production"]
+    push_images  = false
+  }
+
+  assert {
+    condition     = !contains([for statement in data.aws_iam_policy_document.deploy_compute.statement : statement.sid], "PushToTheRepository")
+    error_message = "Production deploys the digest staging pushed: its deploy role pushes nothing."
+  }
+
+  assert {
+    condition     = local.other_alarms == ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:svc-test-staging-*"] && one([for statement in data.aws_iam_policy_document.stack_read.statement : statement.effect if statement.sid == "NeverTheOtherEnvironmentsAlarms"]) == "Deny"
+    error_message = "Production's alarm names are a prefix of staging's: its roles must be refused staging's alarms."
+  }
+}
+
+run "an_environment_name_with_a_hyphen_is_refused" {
+  command = plan
+
+  variables {
+    environment  = "pre-prod"
+    environments = ["pre-prod", "production"]
+  }
+
+  expect_failures = [var.environment]
+}
+
 run "existing_oidc_provider_is_reused" {
   command = plan
 
@@ -132,23 +190,23 @@ run "state_bucket_is_private_versioned_and_encrypted" {
   command = plan
 
   assert {
-    condition     = aws_s3_bucket_versioning.state.versioning_configuration[0].status == "Enabled"
+    condition     = aws_s3_bucket_versioning.state[0].versioning_configuration[0].status == "Enabled"
     error_message = "State versioning must be on."
   }
 
   assert {
-    condition     = aws_s3_bucket_public_access_block.state.block_public_acls && aws_s3_bucket_public_access_block.state.block_public_policy && aws_s3_bucket_public_access_block.state.ignore_public_acls && aws_s3_bucket_public_access_block.state.restrict_public_buckets
+    condition     = aws_s3_bucket_public_access_block.state[0].block_public_acls && aws_s3_bucket_public_access_block.state[0].block_public_policy && aws_s3_bucket_public_access_block.state[0].ignore_public_acls && aws_s3_bucket_public_access_block.state[0].restrict_public_buckets
     error_message = "All public access to the state bucket must be blocked."
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.state[0].rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
     error_message = "State must be encrypted with the state KMS key."
   }
 
   assert {
-    condition = data.aws_iam_policy_document.state_bucket.statement[0].effect == "Deny" && [
-      for condition in data.aws_iam_policy_document.state_bucket.statement[0].condition : condition.variable
+    condition = data.aws_iam_policy_document.state_bucket[0].statement[0].effect == "Deny" && [
+      for condition in data.aws_iam_policy_document.state_bucket[0].statement[0].condition : condition.variable
     ] == ["aws:SecureTransport"]
     error_message = "The bucket policy must refuse requests without TLS."
   }
@@ -172,9 +230,9 @@ run "pipeline_roles_reach_only_this_stack_state" {
   assert {
     condition = alltrue([
       for statement in concat(data.aws_iam_policy_document.state_read.statement, data.aws_iam_policy_document.stack_read.statement) :
-      alltrue([for action in statement.actions : can(regex(":(Describe|Get|List|Decrypt)", action))])
+      statement.effect == "Deny" || alltrue([for action in statement.actions : can(regex(":(Describe|Get|List|Decrypt)", action))])
     ]) && length(data.aws_iam_policy_document.read.statement) == 0
-    error_message = "The plan role gets only the read documents, which only describe, get, list and decrypt."
+    error_message = "The plan role gets only the read documents, which only describe, get, list and decrypt (or refuse)."
   }
 
   assert {
@@ -188,12 +246,12 @@ run "lock_table_matches_the_s3_backend" {
   command = plan
 
   assert {
-    condition     = aws_dynamodb_table.lock.hash_key == "LockID" && aws_dynamodb_table.lock.billing_mode == "PAY_PER_REQUEST"
+    condition     = aws_dynamodb_table.lock[0].hash_key == "LockID" && aws_dynamodb_table.lock[0].billing_mode == "PAY_PER_REQUEST"
     error_message = "The lock table needs the LockID string key the S3 backend uses, billed on demand."
   }
 
   assert {
-    condition     = aws_dynamodb_table.lock.point_in_time_recovery[0].enabled
+    condition     = aws_dynamodb_table.lock[0].point_in_time_recovery[0].enabled
     error_message = "Point-in-time recovery must be on for the lock table."
   }
 }
@@ -203,19 +261,19 @@ run "the_image_repository_keeps_initial_and_the_rollback_window" {
   command = plan
 
   assert {
-    condition     = aws_ecr_repository.app.image_tag_mutability == "IMMUTABLE" && aws_ecr_repository.app.image_scanning_configuration[0].scan_on_push
+    condition     = aws_ecr_repository.app[0].image_tag_mutability == "IMMUTABLE" && aws_ecr_repository.app[0].image_scanning_configuration[0].scan_on_push
     error_message = "Images must be immutable and scanned on push."
   }
 
   assert {
-    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.app.policy).rules : [rule.rulePriority, rule.selection.tagStatus, try(rule.selection.tagPatternList, [])]] == [
+    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.app[0].policy).rules : [rule.rulePriority, rule.selection.tagStatus, try(rule.selection.tagPatternList, [])]] == [
       [1, "tagged", ["initial"]], [2, "untagged", []], [3, "tagged", ["*"]],
     ]
     error_message = "The lifecycle policy must protect initial first, then expire untagged images, then keep the newest releases."
   }
 
   assert {
-    condition     = jsondecode(aws_ecr_lifecycle_policy.app.policy).rules[2].selection.countNumber == var.releases_kept
+    condition     = jsondecode(aws_ecr_lifecycle_policy.app[0].policy).rules[2].selection.countNumber == var.releases_kept
     error_message = "The lifecycle policy must keep releases_kept releases."
   }
 }
