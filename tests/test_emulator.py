@@ -3,6 +3,7 @@ moto shows the gap) and works (the emulator does what AWS does); the recorder an
 what the lifecycle tests rely on them to decide."""
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ from moto import mock_aws
 
 from tests.conftest import CERTIFICATE, missing
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount, web_identity_token
-from tests.emulator.ecs_actions import push_image
+from tests.emulator.ecs_actions import image_manifest, push_image
 from tests.emulator.server import rendered_emulator
 from aws_strict.requests import decode_cbor
 from tests.iam import evaluator
@@ -503,3 +504,11 @@ def test_cloudwatch_answers_cbor_as_aws_does(emulator, patched):
     assert alarm["Metrics"] == RATE_ALARM["Metrics"]
     status, headers, body = cbor_call(emulator, "DeleteDashboards", {"DashboardNames": ["none"]})
     assert status == 404 and headers["x-amzn-query-error"].startswith("ResourceNotFound;")
+
+
+def test_an_images_digest_is_its_manifests_as_ecr_computes_it(patched):
+    ecr = patched("ecr")
+    ecr.create_repository(repositoryName="svc")
+    digests = {tag: push_image(ecr, "svc", tag) for tag in ("one", "two")}
+    assert digests == {tag: "sha256:" + hashlib.sha256(image_manifest(tag).encode()).hexdigest() for tag in digests}
+    assert len(set(digests.values())) == 2

@@ -15,12 +15,12 @@ from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.pipeline import Pipeline
 from tests.iam import evaluator
 from tests.iam.proof import role_policies
-from tests.iam.refusals import Project, fixed_probes, judge, read_applied
+from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied
 from tests.conftest import missing
 
 pytestmark = pytest.mark.slow
 
-NEIGHBOUR = {"project_name": "Billing Ledger"}
+NEIGHBOUR = {"project_name": "Billing Ledger", "environments": "production"}
 
 # (what is put back, file under terraform/bootstrap, [(text, replacement)], the probe that must then be wrong)
 # Takes the explicit deny of policies on unbounded roles out of the way, so that a widened allow shows.
@@ -99,6 +99,11 @@ MUTATIONS = [
 ]
 
 
+# Production alone: each mutation is judged against one environment's roles (tests/test_lifecycle.py proves the
+# environments apart from each other).
+PRODUCTION_ALONE = {"environments": "production"}
+
+
 def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, directory, mutation=None) -> Project:
     source = bakery(overrides)
     project = directory / source.name
@@ -128,7 +133,7 @@ def test_the_refusal_proof_catches_each_over_broad_grant(bakery, terraform, tmp_
         missing("the IAM policy evaluator", reason)
     account = EmulatedAccount(tmp_path / "account").start()
     try:
-        own = bootstrap(bakery, terraform, account, {}, tmp_path / "own", mutation)
+        own = bootstrap(bakery, terraform, account, PRODUCTION_ALONE, tmp_path / "own", mutation)
         other = bootstrap(bakery, terraform, account, NEIGHBOUR, tmp_path / "neighbour")
 
         def client(service: str):
@@ -147,3 +152,69 @@ def test_the_refusal_proof_catches_each_over_broad_grant(bakery, terraform, tmp_
     else:
         assert any(item.wrong and item.probe.what == mutation[3] for item in judged), (
             f"with {mutation[0]} put back, the probe {mutation[3]!r} still passes; wrong: {wrong}")
+
+
+# (what is put back, file under terraform/bootstrap, [(text, replacement)], the role whose probe must then be
+# wrong, that probe): each mechanism that keeps one environment's roles off the other's resources.
+ENVIRONMENT_MUTATIONS = [
+    ("writes scoped by the Project tag alone", "permissions.tf",
+     [("owner_tags   = { Project = var.project, Environment = var.environment }",
+       "owner_tags   = { Project = var.project }")], "staging", "change production's VPC"),
+    ("no refusal of staging's alarms for production's roles", "permissions.tf",
+     [('effect    = "Deny"\n      actions   = ["cloudwatch:*"]',
+       'effect    = "Allow"\n      actions   = ["cloudwatch:DescribeAlarms"]')],
+     "production", "change staging's alarm"),
+    ("lock items of every state key in the bucket", "lock_table.tf",
+     [('test     = "ForAllValues:StringEquals"', 'test     = "ForAllValues:StringLike"'),
+      ("values   = local.lock_items", 'values   = ["${var.state_bucket}/*"]')],
+     "staging", "take production's state lock"),
+]
+
+
+@pytest.mark.parametrize("mutation", ENVIRONMENT_MUTATIONS, ids=[m[0] for m in ENVIRONMENT_MUTATIONS])
+def test_the_environment_refusals_catch_each_mechanism_taken_away(bakery, terraform, tmp_path, mutation):
+    """Both environments of the default render bootstrapped with one scoping mechanism taken out of the
+    bootstrap: tests/iam/refusals.py's environment_probes must then find the other environment reachable."""
+    reason = evaluator.unavailable_reason()
+    if reason:
+        missing("the IAM policy evaluator", reason)
+    account = EmulatedAccount(tmp_path / "account").start()
+    try:
+        source = bakery({})
+        project = tmp_path / source.name
+        shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+        path = project / "terraform/bootstrap" / mutation[1]
+        text = path.read_text()
+        for old, new in mutation[2]:
+            assert old in text, f"the mutation {mutation[0]!r} no longer applies to {mutation[1]}: {old!r}"
+            text = text.replace(old, new, 1)
+        path.write_text(text)
+        answers = bakery.answers({})
+        pipeline = Pipeline(project, account, terraform, answers, tmp_path / "pipeline")
+        outputs = pipeline.bootstrap()["environments"]
+        by_name = {environment.name: environment for environment in pipeline.environments}
+        own_environment = by_name[mutation[3]]
+        (other_environment,) = [item for item in pipeline.environments if item is not own_environment]
+
+        def project_of(environment) -> Project:
+            found = outputs[environment.name]
+            return Project(environment.resource_name, account_id(found), answers["aws_region"], found["state_bucket"],
+                           environment.state_key, found["state_kms_key_arn"], found["deploy_role_arn"],
+                           found["plan_role_arn"], found["logs_kms_key_arn"], environment.name, answers["project_slug"],
+                           pushes_images=environment is pipeline.environments[0])
+
+        own, other = project_of(own_environment), project_of(other_environment)
+
+        def client(service: str):
+            return account.client(service, ADMINISTRATOR, own.region)
+
+        applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
+        policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
+                    for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+        lock_table = f"arn:aws:dynamodb:{own.region}:{own.account}:table/{answers['tf_lock_table']}"
+        judged = judge(environment_probes(own, other, applied, lock_table), own, policies, applied.boundary)
+    finally:
+        account.stop()
+    wrong = [str(item) for item in judged if item.wrong]
+    assert any(item.wrong and item.probe.what == mutation[4] for item in judged), (
+        f"with {mutation[0]} put back, the probe {mutation[4]!r} still passes; wrong: {wrong}")

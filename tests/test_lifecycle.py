@@ -28,7 +28,7 @@ from tests.emulator import lifecycle as lifecycle_steps
 from tests.emulator.account import ACCOUNT_ID, ADMINISTRATOR, EmulatedAccount
 from tests.emulator.recording import validation_report
 from tests.emulator.github import OWNER_ID, REPOSITORY_ID, GitHub, Job
-from tests.emulator.pipeline import ANSI, AUTO_APPROVE, Environment, Pipeline, StepFailed
+from tests.emulator.pipeline import ANSI, AUTO_APPROVE, Environment, Pipeline, StepFailed, bootstrap_applies
 from tests.iam import evaluator, quotas
 from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
@@ -688,8 +688,9 @@ def test_a_project_from_before_environments_gains_staging_and_keeps_production(
         production_plan = after.plan("plan-after", after.production)
     except StepFailed as failure:
         raise AssertionError(str(failure)) from None
-    production, staging = [ANSI.sub("", part) for part in bootstrapped.split("bootstrap: ")[1:]]
-    assert production.startswith("production (workspace default)") and staging.startswith("staging (workspace")
+    applies = bootstrap_applies(bootstrapped)
+    assert list(applies) == ["production", "staging"]
+    production, staging = applies["production"], applies["staging"]
     moved = re.findall(r"# (\S+) has moved to (\S+)", production)
     assert ("aws_s3_bucket.state", "aws_s3_bucket.state[0]") in moved and (
         "aws_ecr_repository.app", "aws_ecr_repository.app[0]") in moved

@@ -132,6 +132,32 @@ def test_make_bootstrap_stops_before_terraform_apply_when_github_is_unreadable(d
     assert not [call for call in calls(tmp_path) if call.startswith("terraform") and " apply" in call]
 
 
+@pytest.mark.parametrize("failing", ["production", "staging"])
+def test_make_bootstrap_applies_each_environment_in_its_workspace_and_stops_at_the_first_failure(
+        default_project, tmp_path, failing):
+    """Production's bootstrap first, in the default workspace, then staging's in its own with its own variables;
+    a failed apply stops the rest, fails make, and leaves the default workspace selected."""
+    tools = GitHub(tmp_path, "acme", "orders-api").bin
+    stand_in(tools, "aws", "echo arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com")
+    workspace = "default" if failing == "production" else "staging"
+    stand_in(tools, "terraform", "\n".join([
+        'case "$*" in',
+        f'  *"workspace select -or-create {workspace}"*) echo {workspace} > "$(dirname "$0")/workspace" ;;',
+        f'  *apply*) [ "$(cat "$(dirname "$0")/workspace" 2>/dev/null)" = {workspace} ] && exit 1 ;;',
+        "esac",
+        "exit 0"]))
+    result = run_script(default_project, ["make", "bootstrap", "TERRAFORM=terraform"], tools)
+    assert result.returncode != 0, result.stdout
+    steps = [call.split(" ", 2)[-1] for call in calls(tools)
+             if call.startswith("terraform") and ("apply" in call or "workspace" in call)]
+    applies = ["workspace select -or-create default", "apply -input=false"] + (
+        ["workspace select -or-create staging", "apply -input=false"] if failing == "staging" else [])
+    assert [step.split(" -var")[0] for step in steps] == ["workspace select default", *applies,
+                                                          "workspace select default"]
+    if failing == "staging":
+        assert steps[4].endswith("-var-file=staging.tfvars -var=create_oidc_provider=false")
+
+
 def token_server(claims: dict):
     """GitHub's token endpoint for one job, on 127.0.0.1: answers {"value": <JWT>} and records the request."""
     import base64
@@ -792,24 +818,37 @@ esac''')
 
 # --- after a release: the digest passed to the next environment, and the environment checked over HTTP -------
 
-def test_an_image_digest_passes_only_when_the_repository_holds_it(account, aws, default_project):
+RELEASED, OTHER = "3f2c9e1d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"
+
+
+def test_an_image_digest_passes_only_as_the_image_tagged_with_the_commit(account, aws, default_project):
     ecr = aws("ecr")
     ecr.create_repository(repositoryName="orders-api")
-    push_image(ecr, "orders-api", "released")
-    (image,) = ecr.describe_images(repositoryName="orders-api")["imageDetails"]
-    passed = run_against(account, default_project, ["scripts/image-digest.sh", "orders-api", image["imageDigest"]])
-    assert passed.returncode == 0 and passed.stdout == f"digest={image['imageDigest']}\n", passed.stderr
-    unknown = "sha256:" + "0" * 64
-    refused = run_against(account, default_project, ["scripts/image-digest.sh", "orders-api", unknown])
-    assert refused.returncode == 1 and refused.stdout == ""
-    assert f"::error title=No image to deploy::orders-api holds no image {unknown}" in refused.stderr
+    digests = {}
+    for commit in (RELEASED, OTHER):
+        push_image(ecr, "orders-api", commit)
+        (image,) = ecr.describe_images(repositoryName="orders-api", imageIds=[{"imageTag": commit}])["imageDetails"]
+        digests[commit] = image["imageDigest"]
+
+    def check(digest: str, commit: str) -> subprocess.CompletedProcess:
+        return run_against(account, default_project, ["scripts/image-digest.sh", "orders-api", digest, commit])
+
+    passed = check(digests[RELEASED], RELEASED)
+    assert passed.returncode == 0 and passed.stdout == f"digest={digests[RELEASED]}\n", passed.stderr
+    # Another commit's image, though the repository holds it; a commit never pushed.
+    another = check(digests[OTHER], RELEASED)
+    assert another.returncode == 1 and another.stdout == ""
+    assert f"orders-api:{RELEASED} is {digests[RELEASED]}, not the {digests[OTHER]}" in another.stderr
+    unpushed = check(digests[RELEASED], "0" * 40)
+    assert unpushed.returncode == 1 and f"holds no image tagged {'0' * 40}" in unpushed.stderr
 
 
 @pytest.mark.parametrize("digest", ["", "latest", "sha256:" + "A" * 64, "sha256:" + "0" * 63,
                                     "sha256:" + "0" * 64 + "\nversion=evil", "sha256:$(id)"])
 def test_anything_but_a_digest_is_refused_before_aws_is_asked(default_project, tmp_path, digest):
     stand_in(tmp_path / "tools", "aws", "exit 0")
-    result = run_script(default_project, ["scripts/image-digest.sh", "orders-api", digest], tmp_path / "tools")
+    result = run_script(default_project, ["scripts/image-digest.sh", "orders-api", digest, RELEASED],
+                        tmp_path / "tools")
     assert result.returncode == 1 and result.stdout == ""
     assert "not an image digest" in result.stderr and calls(tmp_path / "tools") == []
 

@@ -286,7 +286,8 @@ def test_image_is_tagged_with_the_commit_sha_and_deployed_by_digest(project):
         if index:
             (check,) = [step for step in release["steps"] if step.get("id") == "image"]
             assert check["env"] == {"DIGEST": f"${{{{ needs.release-{order[index - 1]}.outputs.image-digest }}}}"}
-            assert check["run"] == 'scripts/image-digest.sh "$ECR_REPOSITORY" "$DIGEST" >> "$GITHUB_OUTPUT"'
+            assert check["run"] == (
+                'scripts/image-digest.sh "$ECR_REPOSITORY" "$DIGEST" "$GITHUB_SHA" >> "$GITHUB_OUTPUT"')
 
 
 @pytest.mark.parametrize("index", [0, -1], ids=["first", "production"])

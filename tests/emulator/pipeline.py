@@ -101,6 +101,12 @@ def environments_of(answers: Mapping[str, str]) -> list[Environment]:
     return result
 
 
+def bootstrap_applies(stdout: str) -> dict[str, str]:
+    """`make bootstrap`'s output, by environment: each apply follows the line "bootstrap: NAME (workspace W)"."""
+    parts = re.split(r"^bootstrap: (\S+) \(workspace \S+\)$", ANSI.sub("", stdout), flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
 def outputs_of(text: str) -> dict[str, str]:
     """name=value lines, as a script writes them for GITHUB_OUTPUT."""
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
@@ -148,6 +154,8 @@ class Pipeline:
         write_docker_stand_in(self.tools / "docker")
         self.environments = environments_of(answers)
         self.production = self.environments[-1]
+        # make bootstrap's order: production's first, as it creates what the others share.
+        self.bootstrap_order = [self.production, *self.environments[:-1]]
 
     # --- running things -------------------------------------------------------------------------------
 
@@ -219,10 +227,10 @@ class Pipeline:
             if move_state_to_bucket:
                 self.run(["make", "bootstrap-state-to-s3"], ADMINISTRATOR)
                 again = self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
-                # make bootstrap announces each environment's apply ("bootstrap: NAME (workspace ...)").
-                applies = again.stdout.split("bootstrap: ")[1:]
-                if len(applies) != len(self.environments) or not all(
-                        "0 added, 0 changed, 0 destroyed" in apply or "No changes" in apply for apply in applies):
+                applies = bootstrap_applies(again.stdout)
+                if list(applies) != [environment.name for environment in self.bootstrap_order] or not all(
+                        "0 added, 0 changed, 0 destroyed" in apply or "No changes" in apply
+                        for apply in applies.values()):
                     raise StepFailed("make bootstrap after moving its state changed something:\n"
                                      + ANSI.sub("", again.stdout)[-4000:] + ANSI.sub("", again.stderr)[-2000:])
             outputs = {}
@@ -291,7 +299,7 @@ class Pipeline:
                 self.run(["scripts/tag-initial-image.sh", repository, image_tag], credentials, cwd=directory)
                 image_digest = outputs_of(pushed)["digest"]
             else:
-                checked = self.run(["scripts/image-digest.sh", repository, previous_digest], credentials,
+                checked = self.run(["scripts/image-digest.sh", repository, previous_digest, image_tag], credentials,
                                    cwd=directory).stdout
                 image_digest = outputs_of(checked)["digest"]
             image = f"{registry}/{repository}@{image_digest}"

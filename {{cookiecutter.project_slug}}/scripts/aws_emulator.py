@@ -16,6 +16,7 @@ in docs/testing.md. Each patch below names the gap it covers; none of them chang
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import signal
@@ -408,6 +409,18 @@ def logs_query_definitions() -> None:
     LogsResponse.delete_query_definition = delete_query_definition
 
 
+def ecr_image_digests() -> None:
+    """moto digests an image from its layers' digests alone, so images pushed with no layers (as the suite's
+    stand-in for `docker push` pushes them) all share one digest, and a digest names no single image. ECR's
+    digest is the SHA-256 of the image manifest as pushed: deploying by digest must run that image only."""
+    from moto.ecr.models import Image
+
+    def create_digest(image: Any) -> None:
+        image._image_digest = "sha256:" + hashlib.sha256(image.image_manifest.encode()).hexdigest()
+
+    Image._create_digest = create_digest
+
+
 def certificates_from_another_account() -> None:
     """moto refuses an HTTPS listener whose certificate is not in its own ACM. The certificate a stack
     names was requested in the user's real account and can never be in the emulated one, so listeners
@@ -499,6 +512,7 @@ GAPS: tuple[Callable[[], None], ...] = (
     ecs_rollouts,
     ecs_service_revisions,
     certificates_from_another_account,
+    ecr_image_digests,
     s3_tags_on_create,
     logs_query_definitions,
     security_group_rule_descriptions,
