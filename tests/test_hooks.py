@@ -8,6 +8,7 @@ import pytest
 from hooks import post_gen_project, pre_gen_project
 
 VALID = {
+    "environments": "staging,production",
     "project_name": "Orders API",
     "project_slug": "orders-api",
     "description": "Takes orders.",

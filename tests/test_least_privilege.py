@@ -13,6 +13,7 @@ import pytest
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.pipeline import Pipeline
+from tests.test_lifecycle import project_of
 from tests.iam import evaluator
 from tests.iam.proof import role_policies
 from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied
@@ -67,18 +68,14 @@ MUTATIONS = [
        'test     = "StringEqualsIfExists"\n      variable = "kms:ViaService"')],
      "decrypt with the state key outside S3"),
     ("target groups managed by their name prefix alone", "permissions.tf",
-     [('      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n    condition {\n'
-       '      test     = "StringEquals"\n      variable = "aws:ResourceTag/Project"',
-       '      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n    condition {\n'
-       '      test     = "StringEquals"\n      variable = "aws:RequestedRegion"'),
-      ('variable = "aws:RequestedRegion"\n      values   = [var.project]',
-       'variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     [('      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n'
+       '    dynamic "condition" {\n      for_each = local.owner_tags',
+       '      "elasticloadbalancing:RemoveTags",\n    ]\n    resources = [local.target_groups]\n\n'
+       '    dynamic "condition" {\n      for_each = {}')],
      "delete the target group of a project whose name starts alike"),
     ("the network managed in the whole region", "permissions.tf",
-     [('resources = ["${local.arn}:ec2:${local.at}:*"]\n\n    condition {\n      test     = "StringEquals"\n'
-       '      variable = "aws:ResourceTag/Project"\n      values   = [var.project]',
-       'resources = ["${local.arn}:ec2:${local.at}:*"]\n\n    condition {\n      test     = "StringEquals"\n'
-       '      variable = "aws:RequestedRegion"\n      values   = [local.region]')],
+     [('resources = ["${local.arn}:ec2:${local.at}:*"]\n\n    dynamic "condition" {\n      for_each = local.owner_tags',
+       'resources = ["${local.arn}:ec2:${local.at}:*"]\n\n    dynamic "condition" {\n      for_each = {}')],
      "change another project's network"),
     ("a claim of the default security group that reaches tagged groups", "permissions.tf",
      [('test     = "Null"\n      variable = "aws:ResourceTag/Project"',
@@ -104,7 +101,8 @@ MUTATIONS = [
 PRODUCTION_ALONE = {"environments": "production"}
 
 
-def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, directory, mutation=None) -> Project:
+def mutated_copy(bakery, overrides: dict, directory, mutation=None):
+    """A copy of the render with `mutation` (name, file under terraform/bootstrap, replacements, ...) applied."""
     source = bakery(overrides)
     project = directory / source.name
     shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
@@ -115,6 +113,11 @@ def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, dire
             assert old in text, f"the mutation {mutation[0]!r} no longer applies to {mutation[1]}: {old!r}"
             text = text.replace(old, new, 1)
         path.write_text(text)
+    return project
+
+
+def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, directory, mutation=None) -> Project:
+    project = mutated_copy(bakery, overrides, directory, mutation)
     answers = bakery.answers(overrides)
     outputs = Pipeline(project, account, terraform, answers, directory / "pipeline").bootstrap()
     return Project(answers["project_slug"], account_id(outputs), answers["aws_region"], outputs["state_bucket"],
@@ -180,30 +183,12 @@ def test_the_environment_refusals_catch_each_mechanism_taken_away(bakery, terraf
         missing("the IAM policy evaluator", reason)
     account = EmulatedAccount(tmp_path / "account").start()
     try:
-        source = bakery({})
-        project = tmp_path / source.name
-        shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-        path = project / "terraform/bootstrap" / mutation[1]
-        text = path.read_text()
-        for old, new in mutation[2]:
-            assert old in text, f"the mutation {mutation[0]!r} no longer applies to {mutation[1]}: {old!r}"
-            text = text.replace(old, new, 1)
-        path.write_text(text)
+        project = mutated_copy(bakery, {}, tmp_path, mutation)
         answers = bakery.answers({})
         pipeline = Pipeline(project, account, terraform, answers, tmp_path / "pipeline")
         outputs = pipeline.bootstrap()["environments"]
-        by_name = {environment.name: environment for environment in pipeline.environments}
-        own_environment = by_name[mutation[3]]
-        (other_environment,) = [item for item in pipeline.environments if item is not own_environment]
-
-        def project_of(environment) -> Project:
-            found = outputs[environment.name]
-            return Project(environment.resource_name, account_id(found), answers["aws_region"], found["state_bucket"],
-                           environment.state_key, found["state_kms_key_arn"], found["deploy_role_arn"],
-                           found["plan_role_arn"], found["logs_kms_key_arn"], environment.name, answers["project_slug"],
-                           pushes_images=environment is pipeline.environments[0])
-
-        own, other = project_of(own_environment), project_of(other_environment)
+        own, other = [project_of(answers, outputs[environment.name], environment)
+                      for environment in sorted(pipeline.environments, key=lambda item: item.name != mutation[3])]
 
         def client(service: str):
             return account.client(service, ADMINISTRATOR, own.region)

@@ -99,10 +99,10 @@ def make_older(template: Path) -> None:
     kept = [line for line in lines if not line.startswith("| Catalog |")]
     assert len(kept) == len(lines) - 1
     readme.write_text("".join(kept))
-    tfvars = project / "terraform/prod.tfvars"
-    header, rest = tfvars.read_text().split("\n", 1)
-    assert header.startswith("# ")
-    tfvars.write_text(f"{OLDER_TFVARS_HEADER}\n{rest}")
+    # prod.tfvars renders the inputs every environment's variables file shares: its first line is there.
+    replace_once(project / "terraform/{#environment.tfvars#}",
+                 "# Production inputs, rendered from the template answers. Change them here; CI plans and applies.",
+                 OLDER_TFVARS_HEADER)
 
 
 def history(tmp_path_factory, name: str, make_older) -> TemplateHistory:
