@@ -313,6 +313,12 @@ def checkov() -> str:
 # Tests whose parameter id starts with this share one expensive fixture per id (a lifecycle) and must run
 # in the same pytest-xdist worker.
 SHARED_FIXTURE_ID = re.compile(r"(?<=[\[-])(?P<group>lifecycle_[a-z0-9_]+)(?=[\]-])")
+# Parametrized tests whose cases all share one expensive fixture (an emulated account they apply into in
+# turn): every case of each runs in the same worker.
+SHARED_FIXTURE_TESTS = {
+    "tests/test_least_privilege.py::test_the_refusal_proof_catches_each_over_broad_grant",
+    "tests/test_least_privilege.py::test_the_environment_refusals_catch_each_mechanism_taken_away",
+}
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -326,7 +332,10 @@ def pytest_xdist_make_scheduler(config, log):
     class ByLifecycle(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
             found = SHARED_FIXTURE_ID.search(nodeid)
-            return found["group"] if found else nodeid
+            if found:
+                return found["group"]
+            test = nodeid.split("[", 1)[0]
+            return test if test in SHARED_FIXTURE_TESTS else nodeid
 
     return ByLifecycle(config, log)
 

@@ -1,9 +1,10 @@
 """The refusal proof (tests/iam/refusals.py) catches the grants that would let the pipeline widen its reach.
 
 Each case renders the default project, puts one over-broad grant back into its bootstrap, applies that
-bootstrap and a second project's into a fresh emulated account, and judges the probes that need no
-lifecycle: the probe named must come out wrong. The unchanged bootstrap must have none wrong. (The
-lifecycle tests run the whole table, with the deploy role's writes, for both lifecycle variants.)
+bootstrap into an emulated account that also holds a second project, and judges the probes that need no
+lifecycle: the probe named must come out wrong. The unchanged bootstrap must have none wrong. The cases
+share the account (a Bench): each applies the bootstrap again with its own mutation in place of the last.
+(The lifecycle tests run the whole table, with the deploy role's writes, for both lifecycle variants.)
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.emulator.pipeline import Pipeline
 from tests.test_lifecycle import project_of
 from tests.iam import evaluator
 from tests.iam.proof import role_policies
-from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied
+from tests.iam.refusals import environment_probes, fixed_probes, judge, read_applied
 from tests.conftest import missing
 
 pytestmark = pytest.mark.slow
@@ -106,6 +107,14 @@ def mutated_copy(bakery, overrides: dict, directory, mutation=None):
     source = bakery(overrides)
     project = directory / source.name
     shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    mutate(source, project, mutation)
+    return project
+
+
+def mutate(source, project, mutation=None) -> None:
+    """Gives `project`'s bootstrap the render's (`source`) configuration, with `mutation` put back into it."""
+    for original in (source / "terraform/bootstrap").glob("*.tf"):
+        shutil.copyfile(original, project / "terraform/bootstrap" / original.name)
     if mutation:
         path = project / "terraform/bootstrap" / mutation[1]
         text = path.read_text()
@@ -113,41 +122,65 @@ def mutated_copy(bakery, overrides: dict, directory, mutation=None):
             assert old in text, f"the mutation {mutation[0]!r} no longer applies to {mutation[1]}: {old!r}"
             text = text.replace(old, new, 1)
         path.write_text(text)
-    return project
 
 
-def bootstrap(bakery, terraform, account: EmulatedAccount, overrides: dict, directory, mutation=None) -> Project:
-    project = mutated_copy(bakery, overrides, directory, mutation)
-    answers = bakery.answers(overrides)
-    outputs = Pipeline(project, account, terraform, answers, directory / "pipeline").bootstrap()
-    return Project(answers["project_slug"], account_id(outputs), answers["aws_region"], outputs["state_bucket"],
-                   f"{answers['project_slug']}/production/terraform.tfstate", outputs["state_kms_key_arn"],
-                   outputs["deploy_role_arn"], outputs["plan_role_arn"], outputs["logs_kms_key_arn"])
+class Bench:
+    """One emulated account in which a render's bootstrap is applied again for each mutation (beside, for
+    the refusal table, a second project's). Terraform brings the applied bootstrap to the configuration it
+    is given, so each apply leaves what a fresh account would hold for that mutation (the previous one's
+    files are restored first); the tests using a bench share it and run in one worker (tests/conftest.py)."""
+
+    def __init__(self, bakery, terraform, directory, overrides: dict, neighbour: bool) -> None:
+        reason = evaluator.unavailable_reason()
+        if reason:
+            missing("the IAM policy evaluator", reason)
+        self.account = EmulatedAccount(directory / "account").start()
+        self.source = bakery(overrides)
+        self.answers = bakery.answers(overrides)
+        self.project = mutated_copy(bakery, overrides, directory / "own")
+        self.pipeline = Pipeline(self.project, self.account, terraform, self.answers, directory / "pipeline")
+        self.neighbour = None
+        if neighbour:
+            answers = bakery.answers(NEIGHBOUR)
+            outputs = Pipeline(mutated_copy(bakery, NEIGHBOUR, directory / "neighbour"), self.account, terraform,
+                               answers, directory / "neighbour-pipeline").bootstrap()
+            self.neighbour = project_of(answers, outputs)
+
+    def bootstrap(self, mutation=None) -> dict:
+        """`make bootstrap` of the render with `mutation` put back (none: the render as it is)."""
+        mutate(self.source, self.project, mutation)
+        return self.pipeline.bootstrap()
+
+    def client(self, service: str, region: str):
+        return self.account.client(service, ADMINISTRATOR, region)
 
 
-def account_id(outputs: dict) -> str:
-    return outputs["deploy_role_arn"].split(":")[4]
+@pytest.fixture(scope="module")
+def refusal_bench(bakery, terraform, tmp_path_factory):
+    bench = Bench(bakery, terraform, tmp_path_factory.mktemp("refusal-bench"), PRODUCTION_ALONE, neighbour=True)
+    yield bench
+    bench.account.stop()
+
+
+@pytest.fixture(scope="module")
+def environment_bench(bakery, terraform, tmp_path_factory):
+    bench = Bench(bakery, terraform, tmp_path_factory.mktemp("environment-bench"), {}, neighbour=False)
+    yield bench
+    bench.account.stop()
 
 
 @pytest.mark.parametrize("mutation", [None] + MUTATIONS, ids=["unchanged"] + [m[0] for m in MUTATIONS])
-def test_the_refusal_proof_catches_each_over_broad_grant(bakery, terraform, tmp_path, mutation):
-    reason = evaluator.unavailable_reason()
-    if reason:
-        missing("the IAM policy evaluator", reason)
-    account = EmulatedAccount(tmp_path / "account").start()
-    try:
-        own = bootstrap(bakery, terraform, account, PRODUCTION_ALONE, tmp_path / "own", mutation)
-        other = bootstrap(bakery, terraform, account, NEIGHBOUR, tmp_path / "neighbour")
+def test_the_refusal_proof_catches_each_over_broad_grant(refusal_bench, mutation):
+    bench = refusal_bench
+    own, other = project_of(bench.answers, bench.bootstrap(mutation)), bench.neighbour
 
-        def client(service: str):
-            return account.client(service, ADMINISTRATOR, own.region)
+    def client(service: str):
+        return bench.client(service, own.region)
 
-        applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
-        policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
-                    for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
-        judged = judge(fixed_probes(own, other, applied), own, policies, applied.boundary)
-    finally:
-        account.stop()
+    applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
+    policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
+                for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+    judged = judge(fixed_probes(own, other, applied), own, policies, applied.boundary)
     wrong = [str(item) for item in judged if item.wrong]
     if mutation is None:
         assert set(applied.role_boundaries.values()) == {own.boundary}
@@ -175,31 +208,22 @@ ENVIRONMENT_MUTATIONS = [
 
 
 @pytest.mark.parametrize("mutation", ENVIRONMENT_MUTATIONS, ids=[m[0] for m in ENVIRONMENT_MUTATIONS])
-def test_the_environment_refusals_catch_each_mechanism_taken_away(bakery, terraform, tmp_path, mutation):
+def test_the_environment_refusals_catch_each_mechanism_taken_away(environment_bench, mutation):
     """Both environments of the default render bootstrapped with one scoping mechanism taken out of the
     bootstrap: tests/iam/refusals.py's environment_probes must then find the other environment reachable."""
-    reason = evaluator.unavailable_reason()
-    if reason:
-        missing("the IAM policy evaluator", reason)
-    account = EmulatedAccount(tmp_path / "account").start()
-    try:
-        project = mutated_copy(bakery, {}, tmp_path, mutation)
-        answers = bakery.answers({})
-        pipeline = Pipeline(project, account, terraform, answers, tmp_path / "pipeline")
-        outputs = pipeline.bootstrap()["environments"]
-        own, other = [project_of(answers, outputs[environment.name], environment)
-                      for environment in sorted(pipeline.environments, key=lambda item: item.name != mutation[3])]
+    bench = environment_bench
+    outputs = bench.bootstrap(mutation)["environments"]
+    own, other = [project_of(bench.answers, outputs[environment.name], environment)
+                  for environment in sorted(bench.pipeline.environments, key=lambda item: item.name != mutation[3])]
 
-        def client(service: str):
-            return account.client(service, ADMINISTRATOR, own.region)
+    def client(service: str):
+        return bench.client(service, own.region)
 
-        applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
-        policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
-                    for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
-        lock_table = f"arn:aws:dynamodb:{own.region}:{own.account}:table/{answers['tf_lock_table']}"
-        judged = judge(environment_probes(own, other, applied, lock_table), own, policies, applied.boundary)
-    finally:
-        account.stop()
+    applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
+    policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
+                for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+    lock_table = f"arn:aws:dynamodb:{own.region}:{own.account}:table/{bench.answers['tf_lock_table']}"
+    judged = judge(environment_probes(own, other, applied, lock_table), own, policies, applied.boundary)
     wrong = [str(item) for item in judged if item.wrong]
     assert any(item.wrong and item.probe.what == mutation[4] for item in judged), (
         f"with {mutation[0]} put back, the probe {mutation[4]!r} still passes; wrong: {wrong}")

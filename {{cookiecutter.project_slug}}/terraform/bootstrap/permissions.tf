@@ -415,7 +415,7 @@ data "aws_iam_policy_document" "deploy_compute" {
   statement {
     sid = "ManageWhatHasNoResourceScope"
     actions = [
-      "ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions",
+      "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions",
       "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
       "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
       "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
@@ -432,8 +432,8 @@ data "aws_iam_policy_document" "deploy_compute" {
   statement {
     sid = "ManageTheClusterAndService"
     actions = [
-      "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
-      "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
+      "ecs:CreateCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
+      "ecs:RegisterTaskDefinition", "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
     ]
     resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
   }
