@@ -9,12 +9,13 @@ share the account (a Bench): each applies the bootstrap again with its own mutat
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 
 import pytest
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from tests.emulator.pipeline import Pipeline
-from tests.test_lifecycle import project_of
+from tests.test_lifecycle import PRODUCTION_ALONE, project_of
 from tests.iam import evaluator
 from tests.iam.proof import role_policies
 from tests.iam.refusals import environment_probes, fixed_probes, judge, read_applied
@@ -97,11 +98,6 @@ MUTATIONS = [
 ]
 
 
-# Production alone: each mutation is judged against one environment's roles (tests/test_lifecycle.py proves the
-# environments apart from each other).
-PRODUCTION_ALONE = {"environments": "production"}
-
-
 def mutated_copy(bakery, overrides: dict, directory, mutation=None):
     """A copy of the render with `mutation` (name, file under terraform/bootstrap, replacements, ...) applied."""
     source = bakery(overrides)
@@ -125,24 +121,24 @@ def mutate(source, project, mutation=None) -> None:
 
 
 class Bench:
-    """One emulated account in which a render's bootstrap is applied again for each mutation (beside, for
-    the refusal table, a second project's). Terraform brings the applied bootstrap to the configuration it
-    is given, so each apply leaves what a fresh account would hold for that mutation (the previous one's
-    files are restored first); the tests using a bench share it and run in one worker (tests/conftest.py)."""
+    """One emulated account in which a render's bootstrap is applied, then applied again for each mutation
+    (for the refusal table, beside a second project's, bootstrapped after the render's first apply as
+    before). Terraform brings the applied bootstrap to the configuration it is given, so each apply leaves
+    the policies a fresh account would hold for that mutation (the previous mutation's files are restored
+    first); the tests using a bench share it and run in one pytest-xdist worker (tests/conftest.py)."""
 
-    def __init__(self, bakery, terraform, directory, overrides: dict, neighbour: bool) -> None:
-        reason = evaluator.unavailable_reason()
-        if reason:
-            missing("the IAM policy evaluator", reason)
-        self.account = EmulatedAccount(directory / "account").start()
+    def __init__(self, bakery, terraform, account: EmulatedAccount, directory, overrides: dict,
+                 neighbour: bool) -> None:
+        self.account = account
         self.source = bakery(overrides)
         self.answers = bakery.answers(overrides)
         self.project = mutated_copy(bakery, overrides, directory / "own")
-        self.pipeline = Pipeline(self.project, self.account, terraform, self.answers, directory / "pipeline")
+        self.pipeline = Pipeline(self.project, account, terraform, self.answers, directory / "pipeline")
+        self.pipeline.bootstrap()
         self.neighbour = None
         if neighbour:
             answers = bakery.answers(NEIGHBOUR)
-            outputs = Pipeline(mutated_copy(bakery, NEIGHBOUR, directory / "neighbour"), self.account, terraform,
+            outputs = Pipeline(mutated_copy(bakery, NEIGHBOUR, directory / "neighbour"), account, terraform,
                                answers, directory / "neighbour-pipeline").bootstrap()
             self.neighbour = project_of(answers, outputs)
 
@@ -155,18 +151,27 @@ class Bench:
         return self.account.client(service, ADMINISTRATOR, region)
 
 
+def bench_in(bakery, terraform, directory, overrides: dict, neighbour: bool) -> Iterator[Bench]:
+    reason = evaluator.unavailable_reason()
+    if reason:
+        missing("the IAM policy evaluator", reason)
+    account = EmulatedAccount(directory / "account").start()
+    try:
+        yield Bench(bakery, terraform, account, directory, overrides, neighbour)
+    finally:
+        account.stop()
+
+
 @pytest.fixture(scope="module")
 def refusal_bench(bakery, terraform, tmp_path_factory):
-    bench = Bench(bakery, terraform, tmp_path_factory.mktemp("refusal-bench"), PRODUCTION_ALONE, neighbour=True)
-    yield bench
-    bench.account.stop()
+    """Production alone: each mutation is judged against one environment's roles (tests/test_lifecycle.py
+    proves the environments apart from each other)."""
+    yield from bench_in(bakery, terraform, tmp_path_factory.mktemp("refusal-bench"), PRODUCTION_ALONE, True)
 
 
 @pytest.fixture(scope="module")
 def environment_bench(bakery, terraform, tmp_path_factory):
-    bench = Bench(bakery, terraform, tmp_path_factory.mktemp("environment-bench"), {}, neighbour=False)
-    yield bench
-    bench.account.stop()
+    yield from bench_in(bakery, terraform, tmp_path_factory.mktemp("environment-bench"), {}, False)
 
 
 @pytest.mark.parametrize("mutation", [None] + MUTATIONS, ids=["unchanged"] + [m[0] for m in MUTATIONS])
@@ -204,6 +209,11 @@ ENVIRONMENT_MUTATIONS = [
      [('test     = "ForAllValues:StringEquals"', 'test     = "ForAllValues:StringLike"'),
       ("values   = local.lock_items", 'values   = ["${var.state_bucket}/*"]')],
      "staging", "take production's state lock"),
+    ("creating a cluster of any name", "permissions.tf",
+     [('"ecs:CreateCluster", "ecs:UpdateCluster",', '"ecs:UpdateCluster",'),
+      ('"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",',
+       '"ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",')],
+     "staging", "create production's cluster"),
 ]
 
 

@@ -1,11 +1,13 @@
 """The rendered stacks deploy and keep deploying: the whole lifecycle in an emulated AWS account, with every
 AWS call of the pipeline roles judged against their real policies by a real IAM policy evaluator.
 
-Two renders live the steps of tests/emulator/lifecycle.py: the default one, with two environments (staging,
-then production), and one that turns on everything that changes the network or the IAM at once with
-production alone (the longest project name and region name the template accepts, three AZs, a single NAT
-gateway, the database tier, HTTPS, S3-native locking, an account that already has the GitHub OIDC
-provider). Each render's tests share one run of the lifecycle.
+Three renders live the steps of tests/emulator/lifecycle.py: the default one, with two environments
+(staging, then production); one that turns on everything that changes the network or the IAM at once, in
+both environments (the longest project name and region name the template accepts, so the longest names
+staging's resources get, three AZs, a single NAT gateway, the database tier, HTTPS, S3-native locking, an
+account that already has the GitHub OIDC provider, the bootstrap's state moved into the bucket); and the
+default one with production alone, whose release job is the one that pushes the image. Each render's tests
+share one run of the lifecycle.
 """
 from __future__ import annotations
 
@@ -50,13 +52,17 @@ EVERYTHING_AT_ONCE = {
     "secret_names": "APP_API_KEY,APP_DATABASE_PASSWORD",
     "domain_name": "inventory.platform.example.com",
     "hosted_zone": "platform.example.com",
-    "environments": "production",
 }
+# Production alone: its release job is the one that pushes the image.
+PRODUCTION_ALONE = {"environments": "production"}
 # The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
 LIFECYCLES = [
     pytest.param(({}, "us-east-1c"), id="lifecycle_defaults"),
     pytest.param((EVERYTHING_AT_ONCE, f"{LONGEST_REGION}d"), id="lifecycle_everything_at_once"),
+    pytest.param((PRODUCTION_ALONE, "us-east-1c"), id="lifecycle_production_alone"),
 ]
+# The renders with more than one environment.
+WITH_STAGING = LIFECYCLES[:2]
 # The most of each IAM quota a pipeline role may use, so that the next permission added does not fail the
 # bootstrap of a project with a long name.
 QUOTA_HEADROOM = 0.8
@@ -113,7 +119,8 @@ def prepare_account(account: EmulatedAccount, overrides: dict, region: str) -> d
 def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
     """One render's lifecycle (request.param, from LIFECYCLES), run once per pytest process."""
     overrides, zone = request.param
-    name = "everything-at-once" if overrides is EVERYTHING_AT_ONCE else "defaults"
+    name = {id(EVERYTHING_AT_ONCE): "everything-at-once", id(PRODUCTION_ALONE): "production-alone"}.get(
+        id(overrides), "defaults")
     if name not in RUNS:
         account = emulated_accounts(name)
         region = overrides.get("aws_region", "us-east-1")
@@ -537,8 +544,8 @@ class TestLifecycle:
         assert len(steps) == 3 + 4 * len(lifecycle.pipeline.environments) or lifecycle.failure
 
 
-# The default render: staging, then production, in one account.
-@pytest.mark.parametrize("lifecycle", LIFECYCLES[:1], indirect=True)
+# The renders with staging, then production, in one account.
+@pytest.mark.parametrize("lifecycle", WITH_STAGING, indirect=True)
 class TestEnvironments:
     def test_an_alarmed_release_in_staging_never_reaches_production(self, lifecycle):
         """The release the alarm stopped in the first environment leaves production's service as it was;

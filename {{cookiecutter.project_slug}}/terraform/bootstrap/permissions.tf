@@ -412,10 +412,12 @@ data "aws_iam_policy_document" "deploy_load_balancing" {
 
 # Deploy role: The service: cluster, task definitions, service, autoscaling, image repository, the roles ECS uses.
 data "aws_iam_policy_document" "deploy_compute" {
+  # RegisterTaskDefinition stays here: the Service Authorization Reference gives it a task-definition
+  # resource, but AWS's refusals of it name `*`, so a statement naming the family could refuse every release.
   statement {
     sid = "ManageWhatHasNoResourceScope"
     actions = [
-      "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions",
+      "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions",
       "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
       "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
       "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
@@ -433,7 +435,7 @@ data "aws_iam_policy_document" "deploy_compute" {
     sid = "ManageTheClusterAndService"
     actions = [
       "ecs:CreateCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
-      "ecs:RegisterTaskDefinition", "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
+      "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
     ]
     resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
   }
