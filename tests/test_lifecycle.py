@@ -403,18 +403,23 @@ class TestLifecycle:
         assert {kind: sorted(names) for kind, names in left.items()} == bootstrap
 
     def test_the_pipeline_cannot_touch_the_bootstraps_own_state(self, lifecycle, emulated_account, judged):
-        """The bootstrap's state defines what the pipeline may do; neither role may read or write it, also
-        once `make bootstrap-state-to-s3` has put it in the same bucket."""
+        """The bootstrap's state defines what the pipeline may do; no role of any environment may read or
+        write any environment's, also once `make bootstrap-state-to-s3` has put them in the same bucket (the
+        S3 backend keeps a workspace's state under env:/WORKSPACE/)."""
         lifecycle.require("bootstrap")
         answers = lifecycle.pipeline.answers
         _, policies = judged
         bucket, key = answers["tf_state_bucket"], f"{answers['project_slug']}/bootstrap/terraform.tfstate"
+        keys = [key] + [f"env:/{environment.name}/{key}" for environment in lifecycle.pipeline.environments
+                        if not environment.production]
         if lifecycle.provider_existed:  # the render whose bootstrap moved its state into the bucket
-            emulated_account.client("s3", ADMINISTRATOR, answers["aws_region"]).head_object(Bucket=bucket, Key=key)
+            s3 = emulated_account.client("s3", ADMINISTRATOR, answers["aws_region"])
+            for moved in keys:
+                s3.head_object(Bucket=bucket, Key=moved)
         requests = [Request(f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role.rsplit('/', 1)[-1]}/job", action,
-                            f"arn:aws:s3:::{bucket}/{key}", ACCOUNT_ID,
+                            f"arn:aws:s3:::{bucket}/{state}", ACCOUNT_ID,
                             {"aws:SecureTransport": "true", "aws:RequestedRegion": answers["aws_region"]},
-                            documents) for role, documents in policies.items()
+                            documents) for role, documents in policies.items() for state in keys
                     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")]
         assert [decision.allowed for decision in evaluator.evaluate(requests)] == [False] * len(requests)
 
