@@ -413,7 +413,7 @@ data "aws_iam_policy_document" "deploy_load_balancing" {
 # Deploy role: The service: cluster, task definitions, service, autoscaling, image repository, the roles ECS uses.
 data "aws_iam_policy_document" "deploy_compute" {
   # RegisterTaskDefinition stays here: the Service Authorization Reference gives it a task-definition
-  # resource, but AWS's refusals of it name `*`, so a statement naming the family could refuse every release.
+  # resource, but the refusals of it users report name `*`; naming the family could refuse every release.
   statement {
     sid = "ManageWhatHasNoResourceScope"
     actions = [
