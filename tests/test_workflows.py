@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import TEMPLATE_DIR, load_hcl, run, toolchain_versions
+from tests.emulator.artifacts import download_steps, uploaded_by
 from tests.emulator.github_script import run_github_script
 
 WORKFLOW = ".github/workflows/ci-cd.yml"
@@ -128,7 +129,7 @@ def test_permissions_are_minimal_per_job(project):
     assert granted["plan-comment"] == {"pull-requests": "write"}
     comment_steps = workflow["jobs"]["plan-comment"]["steps"]
     uses = [step["uses"].split("@")[0] for step in comment_steps]
-    assert uses == ["actions/download-artifact", "actions/github-script"]
+    assert uses == ["actions/download-artifact"] * len(order) + ["actions/github-script"]
     assert all(value in ("read", "write") and key in ("contents", "id-token", "pull-requests", "actions",
                                                       "attestations")
                for perms in granted.values() for key, value in perms.items())
@@ -251,8 +252,6 @@ def test_plan_comment_is_updated_by_marker_and_truncated(project):
     # One comment, a section per environment in release order.
     assert script_step["env"]["PLAN_COMMENT_FILES"].split() == [
         f"comments/plan-comment-{environment}/plan-comment.md" for environment in environments(jobs)]
-    (download,) = steps_using(jobs["plan-comment"], "actions/download-artifact")
-    assert download["with"] == {"pattern": "plan-comment-*", "path": "comments"}
     script = script_step["with"]["script"]
     assert "<!-- terraform-plan -->" in script and "updateComment" in script
     plan_script = (project / "scripts/terraform-plan.sh").read_text()
@@ -555,14 +554,16 @@ def drift_report(project: Path, directory: Path, results: dict[str, tuple[str, s
     outputs and a plan file for each drifting one; the Octokit calls it made."""
     (step,) = steps_using(yaml.safe_load((project / DRIFT).read_text())["jobs"]["report"], "actions/github-script")
     values = {"github.server_url": "https://github.com", "github.repository": "acme/orders-api", "github.run_id": "7"}
+    jobs = yaml.safe_load((project / DRIFT).read_text())["jobs"]
+    artifacts = {}
     for environment, (outcome, drift) in results.items():
         values |= {f"needs.plan-{environment}.outputs.outcome": outcome,
                    f"needs.plan-{environment}.outputs.drift": drift}
-        if drift == "true":
-            plan = directory / f"drift/drift-{environment}/plan-comment.md"
-            plan.parent.mkdir(parents=True)
-            plan.write_text(f"<!-- terraform-plan -->\n### Terraform plan of {environment}\n"
-                            "Plan: 0 to add, 1 to change")
+        if outcome == "success":  # the plan job's upload step runs only after its plan succeeded
+            artifacts |= uploaded_by(jobs[f"plan-{environment}"], {"terraform/plan-comment.md": (
+                f"<!-- terraform-plan -->\n### Terraform plan of {environment}\n"
+                + ("Plan: 0 to add, 1 to change" if drift == "true" else "No changes."))})
+    download_steps(jobs["report"], artifacts, directory)
     env = {name: GITHUB_EXPRESSION.sub(lambda match: values[match[0][3:-2].strip()], value)
            for name, value in step["env"].items()}
     return run_github_script({**step, "env": env}, directory, issues)
@@ -598,6 +599,13 @@ def test_drift_updates_its_open_issue_and_leaves_one_whose_plan_failed(bakery, t
         "The drift plan of production did not succeed; its issue is left as it was."]
 
 
+def test_drift_of_production_alone_opens_its_issue(bakery, tmp_path):
+    """One environment: its one artifact must still be found where the report reads it."""
+    calls = drift_report(bakery({"environments": "production"}), tmp_path, {"production": ("success", "true")}, [])
+    (created,) = [args for name, args in calls if name == "create"]
+    assert created["title"] == "Drift in production" and "Plan: 0 to add, 1 to change" in created["body"]
+
+
 def test_drift_plans_each_environment_with_its_plan_role_and_writes_nothing_to_aws(project, answers):
     workflow = yaml.safe_load((project / DRIFT).read_text())
     environments = answers["environments"].split(",")
@@ -616,23 +624,31 @@ def test_drift_plans_each_environment_with_its_plan_role_and_writes_nothing_to_a
         assert f"scripts/terraform-plan.sh terraform {tfvars}" in [step.get("run") for step in job["steps"]]
     assert jobs["report"]["permissions"] == {"issues": "write"}
     assert [step["uses"].split("@")[0] for step in jobs["report"]["steps"]] == [
-        "actions/download-artifact", "actions/github-script"]
+        "actions/download-artifact"] * len(environments) + ["actions/github-script"]
     ci = load_workflow(project)["env"]
     assert {key: value for key, value in workflow["env"].items() if "PLAN_ROLE" in key or "REGION" in key} == {
         key: value for key, value in ci.items() if "PLAN_ROLE" in key or "REGION" in key}
 
 
-def test_the_plan_comment_is_one_comment_with_every_environments_plan_in_release_order(bakery, tmp_path):
-    project = bakery({})
-    (step,) = steps_using(load_workflow(project)["jobs"]["plan-comment"], "actions/github-script")
-    for environment in ("staging", "production"):
-        plan = tmp_path / f"comments/plan-comment-{environment}/plan-comment.md"
-        plan.parent.mkdir(parents=True)
-        plan.write_text(f"<!-- terraform-plan -->\n### Terraform plan of {environment}")
+@pytest.mark.parametrize("overrides", [{}, {"environments": "production"}], ids=["defaults", "production-alone"])
+def test_the_plan_comment_is_one_comment_with_every_environments_plan_in_release_order(bakery, tmp_path,
+                                                                                       overrides):
+    """The plan jobs' comment files, stored and downloaded as the pinned artifact actions lay them out
+    (tests/emulator/artifacts.py), then the comment step."""
+    project = bakery(overrides)
+    jobs = load_workflow(project)["jobs"]
+    order = environments(jobs)
+    artifacts = {}
+    for environment in order:
+        artifacts |= uploaded_by(jobs[f"plan-{environment}"], {
+            "terraform/plan-comment.md": f"<!-- terraform-plan -->\n### Terraform plan of {environment}"})
+    download_steps(jobs["plan-comment"], artifacts, tmp_path)
+    (step,) = steps_using(jobs["plan-comment"], "actions/github-script")
     context = {"repo": {"owner": "acme", "repo": "orders-api"}, "payload": {"pull_request": {"number": 7}}}
     first = run_github_script(step, tmp_path, context=context)
     (created,) = [args for name, args in first if name == "createComment"]
-    assert created["body"].index("plan of staging") < created["body"].index("plan of production")
+    positions = [created["body"].index(f"plan of {environment}") for environment in order]
+    assert positions == sorted(positions), created["body"]
     again = run_github_script(step, tmp_path, comments=[{"id": 3, "user": {"type": "Bot"}, "body": created["body"]}],
                               context=context)
     assert [(name, args.get("comment_id")) for name, args in again if name != "listComments"] == [("updateComment", 3)]
