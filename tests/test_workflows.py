@@ -563,7 +563,7 @@ def drift_report(project: Path, directory: Path, results: dict[str, tuple[str, s
             artifacts |= uploaded_by(jobs[f"plan-{environment}"], {"terraform/plan-comment.md": (
                 f"<!-- terraform-plan -->\n### Terraform plan of {environment}\n"
                 + ("Plan: 0 to add, 1 to change" if drift == "true" else "No changes."))})
-    download_steps(jobs["report"], artifacts, directory)
+    download_steps(jobs["report"], artifacts, directory, values)
     env = {name: GITHUB_EXPRESSION.sub(lambda match: values[match[0][3:-2].strip()], value)
            for name, value in step["env"].items()}
     return run_github_script({**step, "env": env}, directory, issues)

@@ -6,10 +6,13 @@ of its artifact; actions/download-artifact (v8.0.1, src/download-artifact.ts) ex
 download by `name`, one with `merge-multiple`, and one whose `pattern` matches a single artifact, and into
 `path/<artifact name>` each artifact of a pattern that matches two or more. A missing artifact fails the
 download step unless the step continues on error. What it cannot prove: GitHub's storage itself (retention,
-sizes, other runs' artifacts).
+sizes, other runs' artifacts), and patterns beyond what fnmatch and minimatch agree on (no braces, no
+dot-files).
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
@@ -44,11 +47,27 @@ def download(inputs: dict, artifacts: dict[str, dict[str, str]], workspace: Path
             target.write_text(text)
 
 
-def download_steps(job: dict, artifacts: dict[str, dict[str, str]], workspace: Path) -> None:
-    """Every download-artifact step of a job, in order; a failed one stops the job unless it continues on
-    error."""
+CONDITION = re.compile(r"^(?P<expression>[\w.-]+) == '(?P<value>[^']*)'$")
+
+
+def runs(step: dict, expressions: Mapping[str, str]) -> bool:
+    """Whether a step runs: no `if:`, or one of the form `EXPRESSION == 'VALUE'` whose expression
+    `expressions` gives (any other form is refused, so that a condition is never guessed)."""
+    condition = step.get("if")
+    if condition is None:
+        return True
+    found = CONDITION.match(condition.strip())
+    if not found or found["expression"] not in expressions:
+        raise ValueError(f"cannot evaluate the step condition {condition!r}")
+    return expressions[found["expression"]] == found["value"]
+
+
+def download_steps(job: dict, artifacts: dict[str, dict[str, str]], workspace: Path,
+                   expressions: Mapping[str, str] | None = None) -> None:
+    """Every download-artifact step of a job that runs, in order; a failed one stops the job unless it
+    continues on error."""
     for step in job.get("steps", []):
-        if step.get("uses", "").split("@")[0] == "actions/download-artifact":
+        if step.get("uses", "").split("@")[0] == "actions/download-artifact" and runs(step, expressions or {}):
             try:
                 download(step.get("with", {}), artifacts, workspace)
             except FileNotFoundError:
