@@ -147,8 +147,16 @@ class Bench:
         mutate(self.source, self.project, mutation)
         return self.pipeline.bootstrap()
 
-    def client(self, service: str, region: str):
-        return self.account.client(service, ADMINISTRATOR, region)
+    def read(self, own, other) -> tuple:
+        """What the account holds for `own` beside `other` (tests/iam/refusals.py, read_applied), and the
+        policies of `own`'s deploy and plan roles."""
+        def client(service: str):
+            return self.account.client(service, ADMINISTRATOR, own.region)
+
+        applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
+        policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
+                    for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+        return applied, policies
 
 
 def bench_in(bakery, terraform, directory, overrides: dict, neighbour: bool) -> Iterator[Bench]:
@@ -178,13 +186,7 @@ def environment_bench(bakery, terraform, tmp_path_factory):
 def test_the_refusal_proof_catches_each_over_broad_grant(refusal_bench, mutation):
     bench = refusal_bench
     own, other = project_of(bench.answers, bench.bootstrap(mutation)), bench.neighbour
-
-    def client(service: str):
-        return bench.client(service, own.region)
-
-    applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
-    policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
-                for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+    applied, policies = bench.read(own, other)
     judged = judge(fixed_probes(own, other, applied), own, policies, applied.boundary)
     wrong = [str(item) for item in judged if item.wrong]
     if mutation is None:
@@ -225,13 +227,7 @@ def test_the_environment_refusals_catch_each_mechanism_taken_away(environment_be
     outputs = bench.bootstrap(mutation)["environments"]
     own, other = [project_of(bench.answers, outputs[environment.name], environment)
                   for environment in sorted(bench.pipeline.environments, key=lambda item: item.name != mutation[3])]
-
-    def client(service: str):
-        return bench.client(service, own.region)
-
-    applied = read_applied(client, own, other, ("execution", "task", "flow-logs"))
-    policies = {role: role_policies(client("iam"), arn.rsplit("/", 1)[-1])
-                for role, arn in (("deploy", own.deploy_role), ("plan", own.plan_role))}
+    applied, policies = bench.read(own, other)
     lock_table = f"arn:aws:dynamodb:{own.region}:{own.account}:table/{bench.answers['tf_lock_table']}"
     judged = judge(environment_probes(own, other, applied, lock_table), own, policies, applied.boundary)
     wrong = [str(item) for item in judged if item.wrong]

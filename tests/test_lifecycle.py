@@ -57,9 +57,9 @@ EVERYTHING_AT_ONCE = {
 PRODUCTION_ALONE = {"environments": "production"}
 # The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
 LIFECYCLES = [
-    pytest.param(({}, "us-east-1c"), id="lifecycle_defaults"),
-    pytest.param((EVERYTHING_AT_ONCE, f"{LONGEST_REGION}d"), id="lifecycle_everything_at_once"),
-    pytest.param((PRODUCTION_ALONE, "us-east-1c"), id="lifecycle_production_alone"),
+    pytest.param(("defaults", {}, "us-east-1c"), id="lifecycle_defaults"),
+    pytest.param(("everything-at-once", EVERYTHING_AT_ONCE, f"{LONGEST_REGION}d"), id="lifecycle_everything_at_once"),
+    pytest.param(("production-alone", PRODUCTION_ALONE, "us-east-1c"), id="lifecycle_production_alone"),
 ]
 # The renders with more than one environment.
 WITH_STAGING = LIFECYCLES[:2]
@@ -118,9 +118,7 @@ def prepare_account(account: EmulatedAccount, overrides: dict, region: str) -> d
 @pytest.fixture
 def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
     """One render's lifecycle (request.param, from LIFECYCLES), run once per pytest process."""
-    overrides, zone = request.param
-    name = {id(EVERYTHING_AT_ONCE): "everything-at-once", id(PRODUCTION_ALONE): "production-alone"}.get(
-        id(overrides), "defaults")
+    name, overrides, zone = request.param
     if name not in RUNS:
         account = emulated_accounts(name)
         region = overrides.get("aws_region", "us-east-1")
