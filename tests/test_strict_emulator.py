@@ -501,3 +501,22 @@ def test_the_emulator_refuses_a_log_group_whose_key_does_not_let_logs_in(emulato
         refused.value)
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(KEY))
     logs.create_log_group(logGroupName="/ecs/svc", kmsKeyId=key)
+
+
+def test_a_repository_policy_may_name_another_accounts_role_only_once_it_exists(emulator):
+    """ECR refuses a repository policy naming a role that does not exist (so production's bootstrap, which
+    creates the roles staging's repository lets in, runs first); the emulator holds every account it serves."""
+    other = "210987654321"
+    ecr = emulator.client("ecr", ADMINISTRATOR, REGION)
+    ecr.create_repository(repositoryName="svc-shared")
+    reader = f"arn:aws:iam::{other}:role/svc-reader"
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Read", "Effect": "Allow", "Principal": {"AWS": reader}, "Action": ["ecr:BatchGetImage"]}]})
+    with pytest.raises(ClientError) as refused:
+        ecr.set_repository_policy(repositoryName="svc-shared", policyText=policy)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert f"{reader} does not exist" in str(refused.value)
+    administrator = emulator.administrator_of(other, REGION)
+    emulator.client("iam", administrator, REGION).create_role(RoleName="svc-reader",
+                                                              AssumeRolePolicyDocument=json.dumps(TRUST))
+    ecr.set_repository_policy(repositoryName="svc-shared", policyText=policy)

@@ -120,6 +120,19 @@ class EmulatedAccount:
                             aws_session_token=credentials.session_token or None,
                             config=Config(retries={"max_attempts": 2, "mode": "standard"}))
 
+    def administrator_of(self, account_id: str, region: str) -> Credentials:
+        """An administrator of `account_id`: ADMINISTRATOR for moto's own account; for another, a session of the
+        role AWS Organizations creates in each member account, assumed by ADMINISTRATOR (moto then serves
+        every call signed with that session's key from that account)."""
+        if account_id == ACCOUNT_ID:
+            return ADMINISTRATOR
+        role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+        keys = self.client("sts", ADMINISTRATOR, region).assume_role(
+            RoleArn=role, RoleSessionName="administrator", DurationSeconds=3600)["Credentials"]
+        return Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"],
+                           principal_arn=f"arn:aws:sts::{account_id}:assumed-role/OrganizationAccountAccessRole/"
+                                         "administrator")
+
     def sign_in_with_github(self, role_arn: str, claims: dict, region: str, session_name: str) -> Credentials:
         """AssumeRoleWithWebIdentity as configure-aws-credentials calls it: role, session name, one hour."""
         sts = self.client("sts", Credentials("unsigned", "unsigned"), region)
@@ -129,10 +142,10 @@ class EmulatedAccount:
         return Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"],
                            principal_arn=answer["AssumedRoleUser"]["Arn"])
 
-    def inventory(self, region: str) -> dict[str, list[str]]:
-        """What the account holds in `region`, besides what every account has (default VPC, service-linked
-        roles): each kind of resource the stacks create, by name or ID."""
-        client = lambda service: self.client(service, ADMINISTRATOR, region)  # noqa: E731
+    def inventory(self, region: str, administrator: Credentials = ADMINISTRATOR) -> dict[str, list[str]]:
+        """What the account of `administrator` (moto's own by default) holds in `region`, besides what every
+        account has (default VPC, service-linked roles): each kind of resource the stacks create, by name or ID."""
+        client = lambda service: self.client(service, administrator, region)  # noqa: E731
         ec2, ecs = client("ec2"), client("ecs")
         default_vpcs = {vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"] if vpc.get("IsDefault")}
         outside_default = lambda items: [item for item in items if item.get("VpcId") not in default_vpcs]  # noqa: E731

@@ -10,7 +10,8 @@ makes the same AWS calls with the same parameters, read from their source at tho
   false as the workflow uses it: `RegisterTaskDefinition` with the rendered document (empty values
   dropped), `DescribeServices`, `UpdateService` (taskDefinition, forceNewDeployment false,
   volumeConfigurations []). The workflow then waits with scripts/verify-deployment.sh.
-- aws-actions/amazon-ecr-login v2.1.7 (03f1aad): `GetAuthorizationToken` with no registry IDs.
+- aws-actions/amazon-ecr-login v2.1.7 (03f1aad): `GetAuthorizationToken`, with the registry IDs of its
+  `registries` input when the workflow gives one (production in an account of its own logs in to staging's).
 
 The image itself is not built (there is no Docker engine here): `push_image` records a manifest for the
 tag with `PutImage`, and the layer uploads `docker push` would make are authorized by the permission
@@ -30,8 +31,9 @@ class DeployFailed(Exception):
     """What the deploy action reports when it fails the job."""
 
 
-def ecr_login(ecr) -> str:
-    token = ecr.get_authorization_token()["authorizationData"][0]
+def ecr_login(ecr, registry: str | None = None) -> str:
+    """The action's `registry` output (with https://): the caller's registry, or the one `registries` names."""
+    token = ecr.get_authorization_token(**({"registryIds": [registry]} if registry else {}))["authorizationData"][0]
     return token["proxyEndpoint"]
 
 

@@ -116,9 +116,11 @@ class AccountState:
     """What the model learns of the account as calls go by, from every caller: which ARN an ID names, each
     resource's tags, and the policies that resources carry (key, bucket and trust policies)."""
 
-    def __init__(self) -> None:
+    def __init__(self, account: str) -> None:
+        self.account = account  # the account of the call being read: key IDs and aliases are that account's
         self.tags: dict[str, dict[str, str]] = {}
-        self.kms_keys: dict[str, str] = {}  # key id, alias name or ARN -> key ARN
+        self.kms_keys: dict[str, str] = {}  # ARN, or "account|key id or alias name" -> key ARN
+        self.repository_policies: dict[str, dict] = {}  # repository ARN -> its policy
         self.key_policies: dict[str, dict] = {}
         self.bucket_policies: dict[str, dict] = {}
         self.bucket_keys: dict[str, str] = {}  # bucket -> default SSE-KMS key ARN
@@ -132,7 +134,11 @@ class AccountState:
         self.task_roles: dict[str, tuple[str, ...]] = {}
 
     def key_arn(self, key: str) -> str:
-        return self.kms_keys.get(key, key)
+        return self.kms_keys.get(key) or self.kms_keys.get(f"{self.account}|{key}", key)
+
+    def name_key(self, name: str, arn: str) -> None:
+        """Remember that `name` (a key ID or an alias, of the account being read) names the key `arn`."""
+        self.kms_keys[f"{self.account}|{name}"] = arn
 
     def object_key(self, bucket: str, params: dict) -> str | None:
         """The KMS key a PutObject encrypts with: the one it names, none for SSE-S3, else the bucket's."""
@@ -143,12 +149,16 @@ class AccountState:
 
 
 class Model:
-    """Authorizations for the calls of one account, in one partition."""
+    """Authorizations for the calls made in one or more accounts, in one partition. `use_account` says
+    whose call comes next: the caller's account, where it creates and names resources."""
 
     def __init__(self, account: str, partition: str = "aws") -> None:
-        self.account = account
         self.partition = partition
-        self.state = AccountState()
+        self.state = AccountState(account)
+        self.account = account
+
+    def use_account(self, account: str) -> None:
+        self.account = self.state.account = account
 
     # --- helpers --------------------------------------------------------------------------------------
 
@@ -542,7 +552,7 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def alias(m: Model, c: Call) -> list:
         name = p(c, "AliasName")
         alias_arn = m.arn("kms", c.region, name)
-        key = m.state.key_arn(p(c, "TargetKeyId") or m.state.kms_keys.get(name, ""))
+        key = m.state.key_arn(p(c, "TargetKeyId") or m.state.kms_keys.get(f"{m.account}|{name}", ""))
         return [Authorization(f"kms:{c.operation}", alias_arn, why="the alias"),
                 m.on(c, f"kms:{c.operation}", key, resource_policy=m.state.key_policies.get(key),
                      why="the alias's key")]
@@ -581,8 +591,8 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         repo = repository(m, c)
         steps = ("ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
                  "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
-        return [m.on(c, action, repo, why="docker push" if action != "ecr:PutImage" else "the call itself")
-                for action in steps]
+        return [m.on(c, action, repo, why="docker push" if action != "ecr:PutImage" else "the call itself",
+                     resource_policy=m.state.repository_policies.get(repo)) for action in steps]
 
     def delete_repository(m: Model, c: Call) -> list:
         aws_managed = m.arn("kms", c.region, f"key/{ECR_MANAGED_KEY_ID}")
@@ -592,7 +602,12 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
                               aws_managed_key_policy(m.account, f"ecr.{c.region}.amazonaws.com"),
                               why="ECR retires the grant on its AWS managed key (aws/ecr)")]
 
-    ecr_rules = {name: (lambda action: lambda m, c: [m.on(c, f"ecr:{action}", repository(m, c))])(name) for name in (
+    def on_repository(m: Model, c: Call, action: str) -> Authorization:
+        """An action on the repository the call names, judged with the repository's policy as well."""
+        repo = repository(m, c)
+        return m.on(c, action, repo, resource_policy=m.state.repository_policies.get(repo))
+
+    ecr_rules = {name: (lambda action: lambda m, c: [on_repository(m, c, f"ecr:{action}")])(name) for name in (
         "DescribeImages", "GetLifecyclePolicy", "PutLifecyclePolicy", "DeleteLifecyclePolicy", "GetRepositoryPolicy",
         "PutImageScanningConfiguration", "PutImageTagMutability", "BatchGetImage", "BatchDeleteImage", "ListImages")}
     ecr_rules.update({
@@ -838,14 +853,14 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
     def create_key(model: Model, call: Call) -> None:
         metadata = call.response.get("KeyMetadata", {})
         arn = metadata.get("Arn")
-        model.state.kms_keys[metadata.get("KeyId", "")] = arn
+        model.state.name_key(metadata.get("KeyId", ""), arn)
         model.state.kms_keys[arn] = arn
         model.state.key_policies[arn] = (json.loads(call.params["Policy"]) if call.params.get("Policy")
                                          else default_key_policy(model.partition, model.account))
         remember_tags(model, arn, tag_list(call.params.get("Tags")))
 
     def create_alias(model: Model, call: Call) -> None:
-        model.state.kms_keys[call.params["AliasName"]] = model.state.key_arn(call.params["TargetKeyId"])
+        model.state.name_key(call.params["AliasName"], model.state.key_arn(call.params["TargetKeyId"]))
 
     def put_key_policy(model: Model, call: Call) -> None:
         model.state.key_policies[model.state.key_arn(call.params["KeyId"])] = json.loads(call.params["Policy"])
@@ -926,6 +941,11 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         model.state.scalable_targets[call.params["ResourceId"]] = call.response.get("ScalableTargetARN")
         remember_tags(model, call.response.get("ScalableTargetARN"), tag_list(call.params.get("Tags")))
 
+    def repository_policy(model: Model, call: Call) -> None:
+        name = call.params["repositoryName"]
+        arn = model.arn("ecr", call.region, f"repository/{name}", call.params.get("registryId"))
+        model.state.repository_policies[arn] = json.loads(call.params["policyText"])
+
     def put_object(model: Model, call: Call) -> None:
         bucket = call.params["Bucket"]
         model.state.object_keys[f"{bucket}/{call.params['Key']}"] = model.state.object_key(bucket, call.params)
@@ -942,6 +962,7 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
         ("kms", "CreateAlias"): create_alias,
         ("kms", "PutKeyPolicy"): put_key_policy,
         ("s3", "PutBucketPolicy"): bucket_policy,
+        ("ecr", "SetRepositoryPolicy"): repository_policy,
         ("s3", "PutBucketEncryption"): bucket_encryption,
         ("iam", "CreateRole"): create_role,
         ("iam", "UpdateAssumeRolePolicy"): update_trust,

@@ -12,7 +12,7 @@ import base64
 import fnmatch
 import json
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -104,20 +104,32 @@ def carries_data(protocol: str, body: bytes) -> bool:
     return body.strip() not in (b"", b"{}", b"\xa0", b"\xbf\xff")  # an empty JSON or CBOR map
 
 
+def account_of(arn: str | None) -> str | None:
+    """The account an ARN names, or None for one that names none (S3 buckets, "*")."""
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4] else None
+
+
 def prove(calls: list[Call], steps: Callable[[int], str], policies: dict[str, dict[str, dict]], account: str,
-          administrators: Collection[str]) -> Proof:
+          administrators: Collection[str] | Mapping[str, str]) -> Proof:
     """Judge every call made as one of the roles in `policies` (role ARN -> policies), or to sign in to one.
     `steps` maps a call's sequence number to the name of the step that made it. `administrators` are the
-    access keys whose calls are not the pipeline's to prove; a call signed by any key that is neither one of
-    theirs nor a session of a role in `policies` is counted in `unknown_signers`."""
+    access keys whose calls are not the pipeline's to prove (a mapping gives each key's account when it is
+    not `account`); a call signed by any key that is neither one of theirs nor a session of a role in
+    `policies` is counted in `unknown_signers`.
+
+    A role's calls are made in the role's account; a request for a resource of another account is judged as
+    AWS judges it across accounts: the role's policies and the resource's policy must both allow it."""
     model = Model(account)
     keys = sessions(calls)
+    signer_accounts = administrators if isinstance(administrators, Mapping) else {}
     proof = Proof()
     pending: list[tuple[Call, str, str, Authorization, Request]] = []
     for call in calls:
         signing_in = call.operation == "AssumeRoleWithWebIdentity"
         role_arn, session = ((call.params.get("RoleArn"), None) if signing_in
                              else keys.get(call.access_key, (None, None)))
+        model.use_account(account_of(role_arn) or signer_accounts.get(call.access_key) or account)
         if role_arn not in policies:
             if not signing_in and call.access_key not in administrators:
                 signer = f"a session of {role_arn}" if role_arn else call.access_key
@@ -137,7 +149,8 @@ def prove(calls: list[Call], steps: Callable[[int], str], policies: dict[str, di
                     continue
                 pending.append((call, steps(call.sequence), role, authorization, Request(
                     principal=authorization.principal or session, action=authorization.action,
-                    resource=authorization.resource, account=account, context=authorization.context,
+                    resource=authorization.resource, account=account_of(authorization.resource) or model.account,
+                    context=authorization.context,
                     identity_policies={} if signing_in else policies[role_arn],
                     resource_policy=authorization.resource_policy,
                     unvalidated_because=authorization.unvalidated_because)))

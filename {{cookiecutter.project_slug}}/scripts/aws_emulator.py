@@ -421,6 +421,20 @@ def ecr_image_digests() -> None:
     Image._create_digest = create_digest
 
 
+def ecr_across_accounts() -> None:
+    """moto serves an ECR call from the caller's own account only, and answers RepositoryNotFoundException for
+    a registryId naming another account. ECR serves it from the registry it names (production in an account of
+    its own reads staging's images so), when the repository's policy and the caller's own allow it; moto
+    enforces no IAM, and the template's permission proof judges both policies."""
+    from moto.ecr.models import ecr_backends
+    from moto.ecr.responses import ECRResponse
+
+    def backend(self: Any) -> Any:
+        return ecr_backends[self._get_param("registryId") or self.current_account][self.region]
+
+    ECRResponse.ecr_backend = property(backend)
+
+
 def certificates_from_another_account() -> None:
     """moto refuses an HTTPS listener whose certificate is not in its own ACM. The certificate a stack
     names was requested in the user's real account and can never be in the emulated one, so listeners
@@ -513,6 +527,7 @@ GAPS: tuple[Callable[[], None], ...] = (
     ecs_service_revisions,
     certificates_from_another_account,
     ecr_image_digests,
+    ecr_across_accounts,
     s3_tags_on_create,
     logs_query_definitions,
     security_group_rule_descriptions,

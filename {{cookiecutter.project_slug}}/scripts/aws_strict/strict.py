@@ -68,16 +68,17 @@ class Tally:
 
 
 def account_context(request: Request, region: str, environ: dict) -> Context:
-    """What the policy checks need of the emulated account: its ID, the bucket or topic a resource policy
-    belongs to, and whether a role or user exists."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.iam.models import iam_backends
+    """What the policy checks need of the emulated account the caller signs in to (moto serves a call from
+    the account its access key belongs to): its ID, the bucket or topic a resource policy belongs to, and
+    whether a role or user exists, in whichever emulated account its ARN names."""
+    from moto.iam.models import get_account_id_from, iam_backends
     from moto.kms.models import kms_backends
 
-    account = DEFAULT_ACCOUNT_ID
+    access_key = signing_scope(environ.get("HTTP_AUTHORIZATION", ""))[0]
+    account = get_account_id_from(access_key)
 
     def principal_exists(arn: str) -> bool | None:
-        backend = iam_backends[account]["global"]
+        backend = iam_backends[arn.split(":")[4]]["global"]
         name = arn.rsplit("/", 1)[-1]
         if ":role/" in arn:
             return any(role.name == name for role in backend.roles.values())
