@@ -26,6 +26,16 @@ def make_scripts_executable(project_dir: Path) -> list[Path]:
     return scripts
 
 
+def bootstrap_steps(context: Mapping[str, str]) -> list[tuple[str, str]]:
+    """One bootstrap for the one account; with production in an account of its own, one per account."""
+    production = context["aws_oidc_role_arn"].split(":")[4]
+    staging = context.get("staging_account_id") or production
+    if staging == production:
+        return [("make bootstrap", "once per AWS account: state, image repository, OIDC roles (docs/runbook.md)")]
+    return [("make bootstrap ENV=production", f"as an administrator of {production}: state, OIDC roles"),
+            ("make bootstrap ENV=staging", f"then as one of {staging}: the same, and the image repository")]
+
+
 def next_steps(context: Mapping[str, str], project_dir: Path) -> str:
     """The short guide printed after rendering, starting from where the project was written."""
     repository = f"{context['github_owner']}/{context['github_repo']}"
@@ -34,7 +44,7 @@ def next_steps(context: Mapping[str, str], project_dir: Path) -> str:
         ("make install test", "the service's checks, locally"),
         ("make run", f"serve it on http://127.0.0.1:{context['container_port']}"),
         (f"gh repo create {repository} --private", "the repository first: the AWS roles trust its ID"),
-        ("make bootstrap", "once per AWS account: state, image repository, OIDC roles (docs/runbook.md)"),
+        *bootstrap_steps(context),
         ("git init, commit, push to main", "CI tests, plans, applies and releases"),
     ]
     width = max(len(command) for command, _ in steps)

@@ -333,6 +333,17 @@ def check_plan_role_arn(value: str, context: Mapping[str, str]) -> str | None:
     return None
 
 
+def check_staging_account_id(value: str, context: Mapping[str, str]) -> str | None:
+    if not re.fullmatch(r"\d{12}", value):
+        return "use the 12-digit ID of an AWS account"
+    deploy = ROLE_ARN.fullmatch(context.get("aws_oidc_role_arn", ""))
+    production = deploy["account"] if deploy else None
+    if "staging" not in context.get("environments", "").split(",") and value != production:
+        return (f"this render has no staging environment; leave it at production's account {production} "
+                "(the account of aws_oidc_role_arn)")
+    return None
+
+
 def check_bucket(value: str, context: Mapping[str, str]) -> str | None:
     if not BUCKET.fullmatch(value) or ".." in value:
         return ("S3 bucket names are 3 to 63 lowercase letters, digits, '.' or '-', "
@@ -390,6 +401,7 @@ CHECKS: dict[str, Check] = {
     "github_repo": check_github_repo,
     "aws_oidc_role_arn": check_role_arn,
     "aws_plan_role_arn": check_plan_role_arn,
+    "staging_account_id": check_staging_account_id,
     "create_oidc_provider": check_choice("create_oidc_provider"),
     "state_locking": check_choice("state_locking"),
     "tf_state_bucket": check_bucket,

@@ -42,8 +42,9 @@ VARIANTS = [
                   "environments": "production"}, id="single-nat-database-production-only"),
     pytest.param(
         {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1"),
-         "create_oidc_provider": "yes", "deployment_strategy": "canary", "alarm_email": "oncall@example.com"},
-        id="https-canary-alarm-email"
+         "create_oidc_provider": "yes", "deployment_strategy": "canary", "alarm_email": "oncall@example.com",
+         "staging_account_id": "210987654321"},  # production in an AWS account of its own
+        id="https-canary-alarm-email-own-accounts"
     ),
     pytest.param({"state_locking": "s3-native", "create_oidc_provider": "no", "enable_https": "yes",
                   "domain_name": "orders.example.com"}, id="s3-lock-existing-oidc-domain"),

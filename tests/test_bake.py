@@ -183,6 +183,8 @@ BAD_INPUTS = [
     ("aws_oidc_role_arn", "arn:aws:iam::123456789012:user/deploy"),
     ("aws_oidc_role_arn", "arn:aws:iam::123456789012:role/github-deploy"),
     ("aws_plan_role_arn", "arn:aws:iam::210987654321:role/orders-api-plan"),
+    ("staging_account_id", "12345"),
+    ("staging_account_id", "arn:aws:iam::210987654321:root"),
     ("tf_state_bucket", "Orders_State"),
     ("tf_state_bucket", "ab"),
     ("tf_state_bucket", "192.168.1.1"),

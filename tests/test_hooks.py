@@ -43,6 +43,7 @@ VALID = {
     "github_repo": "orders-api",
     "aws_oidc_role_arn": "arn:aws:iam::123456789012:role/orders-api-deploy",
     "aws_plan_role_arn": "arn:aws:iam::123456789012:role/orders-api-plan",
+    "staging_account_id": "123456789012",
     "create_oidc_provider": "yes",
     "state_locking": "dynamodb",
     "tf_state_bucket": "orders-api-tfstate-123456789012",
@@ -118,3 +119,16 @@ def test_next_steps_start_where_the_project_was_written_and_create_the_repositor
     text = post_gen_project.next_steps(VALID, Path("/work/build/orders-api"))
     assert "cd /work/build/orders-api" in text and "make bootstrap" in text
     assert text.index("gh repo create acme/orders-api") < text.index("make bootstrap")
+
+
+def test_staging_may_have_an_account_of_its_own_but_production_alone_has_one_account():
+    assert pre_gen_project.validate({**VALID, "staging_account_id": "210987654321"}) == []
+    (line,) = pre_gen_project.validate({**VALID, "environments": "production", "staging_account_id": "210987654321"})
+    assert line.startswith("staging_account_id='210987654321': this render has no staging environment")
+    assert "123456789012" in line
+
+
+def test_next_steps_bootstrap_each_account_when_production_has_its_own():
+    text = post_gen_project.next_steps({**VALID, "staging_account_id": "210987654321"}, Path("/work/orders-api"))
+    assert text.index("make bootstrap ENV=production") < text.index("make bootstrap ENV=staging")
+    assert "123456789012" in text and "210987654321" in text

@@ -55,6 +55,9 @@ EVERYTHING_AT_ONCE = {
 }
 # Production alone: its release job is the one that pushes the image.
 PRODUCTION_ALONE = {"environments": "production"}
+# Production in an AWS account of its own; staging's account holds the image repository.
+STAGING_ACCOUNT_ID = "210987654321"
+OWN_ACCOUNT = {"staging_account_id": STAGING_ACCOUNT_ID}
 # The ids keep each render's tests in one pytest-xdist worker (tests/conftest.py, SHARED_FIXTURE_ID).
 LIFECYCLES = [
     pytest.param(("defaults", {}, "us-east-1c"), id="lifecycle_defaults"),
@@ -63,6 +66,9 @@ LIFECYCLES = [
 ]
 # The renders with more than one environment.
 WITH_STAGING = LIFECYCLES[:2]
+# The default render with production in an account of its own: its own tests (TestProductionInItsOwnAccount).
+OWN_ACCOUNT_LIFECYCLE = pytest.param(("production-own-account", OWN_ACCOUNT, "us-east-1c"),
+                                     id="lifecycle_production_own_account")
 # The most of each IAM quota a pipeline role may use, so that the next permission added does not fail the
 # bootstrap of a project with a long name.
 QUOTA_HEADROOM = 0.8
@@ -145,9 +151,11 @@ PROOFS: dict[int, tuple] = {}
 @pytest.fixture
 def judged(lifecycle, emulated_account):
     """The permission proof of everything the pipeline roles did in this lifecycle."""
-    iam = emulated_account.client("iam", ADMINISTRATOR, lifecycle.pipeline.region)
-    policies = {role: role_policies(iam, role.rsplit("/", 1)[-1]) for environment in lifecycle.pipeline.environments
-                for role in (environment.plan_role, environment.deploy_role)}
+    pipeline = lifecycle.pipeline
+    iam = {environment.name: emulated_account.client("iam", pipeline.administrator(environment), pipeline.region)
+           for environment in pipeline.environments}
+    policies = {role: role_policies(iam[environment.name], role.rsplit("/", 1)[-1])
+                for environment in pipeline.environments for role in (environment.plan_role, environment.deploy_role)}
     calls = emulated_account.calls(since=lifecycle.first_call)
 
     def step_of(sequence: int) -> str:
@@ -155,8 +163,9 @@ def judged(lifecycle, emulated_account):
         return step.name if step else "between steps"
 
     if id(lifecycle) not in PROOFS:
-        PROOFS[id(lifecycle)] = prove(calls, step_of, policies, ACCOUNT_ID,
-                                      administrators={ADMINISTRATOR.access_key}), policies
+        administrators = {ADMINISTRATOR.access_key: ACCOUNT_ID, **{
+            credentials.access_key: account for account, credentials in pipeline.administrators.items()}}
+        PROOFS[id(lifecycle)] = prove(calls, step_of, policies, ACCOUNT_ID, administrators), policies
     return PROOFS[id(lifecycle)]
 
 
@@ -187,6 +196,32 @@ def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
                          tmp_path_factory.mktemp("neighbour"))
         NEIGHBOURS[id(lifecycle)] = project_of(answers, other.bootstrap())
     return NEIGHBOURS[id(lifecycle)]
+
+
+def assert_every_call_allowed(lifecycle, judged, record_property) -> None:
+    """The permission proof of a whole lifecycle: every call of every pipeline role allowed, each one judged
+    (none unmodelled, unreadable, unknown to the evaluator or signed by a stranger), by every role."""
+    lifecycle.require("the permission proof of the whole lifecycle")
+    assert lifecycle.destroyed, "the lifecycle did not reach its teardown: the proof would be of part of it"
+    proof, policies = judged
+    record_property("summary", f"permission proof: {proof.summary()}")
+    by_role = {arn.rsplit("/", 1)[-1]: documents for arn, documents in policies.items()}
+    denied = [explain(item, by_role.get(item.role, {})) for item in proof.denied]
+    assert not denied, f"{len(denied)} of {len(proof.judged)} authorizations denied:\n" + "\n".join(denied)
+    unmodelled = [f"{count} x {role} {service}:{operation}" for (role, service, operation), count in
+                  sorted(proof.unmodelled.items())]
+    assert not unmodelled, ("calls the permission model cannot judge (add a rule to tests/iam/authorization.py):\n"
+                            + "\n".join(unmodelled))
+    assert not proof.unknown_actions, f"actions the evaluator does not know: {dict(proof.unknown_actions)}"
+    unreadable = [f"{count} x {role} {service}:{operation}: {why}"
+                  for (role, service, operation, why), count in sorted(proof.unreadable.items())]
+    assert not unreadable, "calls whose parameters could not be read:\n" + "\n".join(unreadable)
+    strangers = [f"{count} x {signer} {service}:{operation}"
+                 for (signer, service, operation), count in sorted(proof.unknown_signers.items())]
+    assert not strangers, ("calls signed by a key that is neither a pipeline role's session nor an "
+                           "administrator's:\n" + "\n".join(strangers))
+    roles = {item.role for item in proof.judged}
+    assert len(roles) == 2 * len(lifecycle.pipeline.environments) and len(proof.judged) > 300
 
 
 # Each test gets its render's lifecycle.
@@ -422,27 +457,7 @@ class TestLifecycle:
         assert [decision.allowed for decision in evaluator.evaluate(requests)] == [False] * len(requests)
 
     def test_every_call_of_the_pipeline_roles_is_allowed(self, lifecycle, judged, record_property):
-        lifecycle.require("the permission proof of the whole lifecycle")
-        assert lifecycle.destroyed, "the lifecycle did not reach its teardown: the proof would be of part of it"
-        proof, policies = judged
-        record_property("summary", f"permission proof: {proof.summary()}")
-        by_role = {arn.rsplit("/", 1)[-1]: documents for arn, documents in policies.items()}
-        denied = [explain(item, by_role.get(item.role, {})) for item in proof.denied]
-        assert not denied, f"{len(denied)} of {len(proof.judged)} authorizations denied:\n" + "\n".join(denied)
-        unmodelled = [f"{count} x {role} {service}:{operation}" for (role, service, operation), count in
-                      sorted(proof.unmodelled.items())]
-        assert not unmodelled, ("calls the permission model cannot judge (add a rule to tests/iam/authorization.py):\n"
-                                + "\n".join(unmodelled))
-        assert not proof.unknown_actions, f"actions the evaluator does not know: {dict(proof.unknown_actions)}"
-        unreadable = [f"{count} x {role} {service}:{operation}: {why}"
-                      for (role, service, operation, why), count in sorted(proof.unreadable.items())]
-        assert not unreadable, "calls whose parameters could not be read:\n" + "\n".join(unreadable)
-        strangers = [f"{count} x {signer} {service}:{operation}"
-                     for (signer, service, operation), count in sorted(proof.unknown_signers.items())]
-        assert not strangers, ("calls signed by a key that is neither a pipeline role's session nor the "
-                               "administrator's:\n" + "\n".join(strangers))
-        roles = {item.role for item in proof.judged}
-        assert len(roles) == 2 * len(lifecycle.pipeline.environments) and len(proof.judged) > 300
+        assert_every_call_allowed(lifecycle, judged, record_property)
 
     @pytest.mark.parametrize("role_key, job, allowed", [
         ("aws_plan_role_arn", Job("pull_request", "refs/pull/7/merge"), True),
@@ -627,9 +642,182 @@ class TestEnvironments:
         assert refused >= 25
 
 
+@pytest.mark.parametrize("lifecycle", [OWN_ACCOUNT_LIFECYCLE], indirect=True)
+class TestProductionInItsOwnAccount:
+    """Staging and production in two emulated accounts: each bootstrapped by its own administrator, the image
+    pushed once into staging's account and run by production from there, every call judged across accounts
+    (the role's policies and the resource's policy together), and what each account must refuse the other."""
+
+    def test_each_account_is_bootstrapped_by_its_own_administrator(self, lifecycle, emulated_account, bakery):
+        lifecycle.require("bootstrap")
+        pipeline = lifecycle.pipeline
+        staging, production = pipeline.environments
+        outputs = lifecycle.bootstrap_outputs["environments"]
+        slug = pipeline.answers["project_slug"]
+        assert outputs["staging"]["state_bucket"] == f"{slug}-tfstate-{STAGING_ACCOUNT_ID}"
+        assert outputs["production"]["state_bucket"] == pipeline.answers["tf_state_bucket"]
+        assert outputs["staging"]["deploy_role_arn"] == f"arn:aws:iam::{STAGING_ACCOUNT_ID}:role/{slug}-staging-deploy"
+        assert outputs["staging"]["oidc_provider_arn"] == f"arn:aws:iam::{STAGING_ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"
+        registry = f"{STAGING_ACCOUNT_ID}.dkr.ecr.{pipeline.region}.amazonaws.com/{slug}"
+        assert outputs["staging"]["ecr_repository_url"] == outputs["production"]["ecr_repository_url"] == registry
+        ecr = emulated_account.client("ecr", pipeline.administrator(staging), pipeline.region)
+        policy = json.loads(ecr.get_repository_policy(repositoryName=slug)["policyText"])
+        read, write = policy["Statement"]
+        assert read["Principal"]["AWS"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+        assert sorted(read["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [
+            production.deploy_role, f"arn:aws:iam::{ACCOUNT_ID}:role/{slug}-execution"]
+        assert sorted(read["Action"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                          "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"]
+        assert write["Effect"] == "Deny"
+        assert write["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == staging.deploy_role
+        # Production's account holds no repository: nothing is pushed twice.
+        assert emulated_account.client("ecr", ADMINISTRATOR, pipeline.region).describe_repositories()[
+            "repositories"] == []
+        # make bootstrap without ENV cannot mean both accounts: it says what to run instead.
+        refused = subprocess.run(["make", "bootstrap"], cwd=pipeline.project, capture_output=True, text=True,
+                                 env=pipeline.env(ADMINISTRATOR), timeout=120, check=False)
+        assert refused.returncode != 0 and "make bootstrap ENV=production" in refused.stderr, refused.stderr
+        assert "bootstrap:" not in refused.stdout, "nothing may be applied before the refusal"
+
+    def test_production_runs_the_digest_staging_pushed_from_stagings_registry(self, lifecycle, emulated_account):
+        lifecycle.require("the releases")
+        pipeline = lifecycle.pipeline
+        staging, production = lifecycle.releases["staging"], lifecycle.releases["production"]
+        assert production["image"] == staging["image"]
+        assert production["image"].startswith(f"{STAGING_ACCOUNT_ID}.dkr.ecr.{pipeline.region}.amazonaws.com/")
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, pipeline.region)
+        definition = ecs.describe_task_definition(taskDefinition=production["revision"])["taskDefinition"]
+        assert definition["containerDefinitions"][0]["image"] == staging["image"]
+        assert lifecycle.state_clusters == {"staging": [f"{pipeline.production.project}-staging"],
+                                            "production": [pipeline.production.project]}
+
+    def test_every_call_is_allowed_across_accounts_as_aws_would(self, lifecycle, judged, record_property):
+        assert_every_call_allowed(lifecycle, judged, record_property)
+        proof, _ = judged
+        # Production's deploy role checked staging's image across accounts, allowed by the repository's policy.
+        across = [item for item in proof.judged if item.role.endswith("-deploy") and item.authorization.resource
+                  .startswith(f"arn:aws:ecr:{lifecycle.pipeline.region}:{STAGING_ACCOUNT_ID}:")
+                  and not item.role.endswith("-staging-deploy")]
+        assert {item.authorization.action for item in across} == {"ecr:DescribeImages"}
+        assert all(item.authorization.resource_policy for item in across)
+
+    def test_each_account_refuses_the_others_roles(self, lifecycle, emulated_account, judged):
+        """Across accounts AWS allows only what the resource's own policy lets in: production's roles may read
+        staging's images and nothing else there; staging's roles reach nothing of production's."""
+        lifecycle.require("bootstrap")
+        pipeline = lifecycle.pipeline
+        staging, production = pipeline.environments
+        _, policies = judged
+        region, slug = pipeline.region, pipeline.answers["project_slug"]
+        ecr = emulated_account.client("ecr", pipeline.administrator(staging), region)
+        repository_policy = json.loads(ecr.get_repository_policy(repositoryName=slug)["policyText"])
+        repository = f"arn:aws:ecr:{region}:{STAGING_ACCOUNT_ID}:repository/{slug}"
+        everything = {"everything": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
+        context = {"aws:SecureTransport": "true", "aws:RequestedRegion": region}
+
+        def session(role: str) -> str:
+            account, name = role.split(":")[4], role.rsplit("/", 1)[-1]
+            return f"arn:aws:sts::{account}:assumed-role/{name}/job"
+
+        def request(role: str, action: str, resource: str, account: str, identity: dict,
+                    resource_policy: dict | None = None, bounded: bool = False) -> Request:
+            return Request(session(role), action, resource, account,
+                           {**context, "aws:PrincipalArn": role, "aws:PrincipalAccount": role.split(":")[4]},
+                           identity, resource_policy, boundary if bounded else {})
+
+        # The execution role as the release left it (the teardown took its policy), within its boundary.
+        execution = f"arn:aws:iam::{ACCOUNT_ID}:role/{slug}-execution"
+        execution_policies = {f"inline {name}": document for name, document in lifecycle.execution_policies.items()}
+        iam = emulated_account.client("iam", ADMINISTRATOR, region)
+        boundary_arn = f"arn:aws:iam::{ACCOUNT_ID}:policy/{slug}-service-boundary"
+        boundary = iam.get_policy_version(PolicyArn=boundary_arn, VersionId=iam.get_policy(PolicyArn=boundary_arn)[
+            "Policy"]["DefaultVersionId"])["PolicyVersion"]["Document"]
+        boundary = {"service boundary": boundary if isinstance(boundary, dict) else json.loads(boundary)}
+        production_bucket, staging_bucket = pipeline.state_bucket(production), pipeline.state_bucket(staging)
+        cases = [
+            # What production needs from staging's account, allowed by both sides.
+            (request(production.deploy_role, "ecr:DescribeImages", repository, STAGING_ACCOUNT_ID,
+                     policies[production.deploy_role], repository_policy), True),
+            *[(request(execution, action, repository, STAGING_ACCOUNT_ID, execution_policies, repository_policy,
+                       bounded=True), True)
+              for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")],
+            # Only staging's deploy role writes images: not staging's administrators, nor its plan role.
+            (request(staging.deploy_role, "ecr:PutImage", repository, STAGING_ACCOUNT_ID,
+                     policies[staging.deploy_role], repository_policy), True),
+            *[(request(role, action, repository, STAGING_ACCOUNT_ID, everything, repository_policy), False)
+              for role in (staging.plan_role, f"arn:aws:iam::{STAGING_ACCOUNT_ID}:role/OrganizationAccountAccessRole")
+              for action in ("ecr:PutImage", "ecr:BatchDeleteImage")],
+            # Production's roles never write staging's images, even where their own policies would allow it.
+            *[(request(production.deploy_role, action, repository, STAGING_ACCOUNT_ID, everything, repository_policy),
+               False) for action in ("ecr:PutImage", "ecr:BatchDeleteImage", "ecr:SetRepositoryPolicy",
+                                     "ecr:DeleteRepository")],
+            # A production role the repository does not name reads nothing there, whatever its own policies.
+            *[(request(f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "ecr:BatchGetImage", repository, STAGING_ACCOUNT_ID,
+                       everything, repository_policy), False) for name in (production.plan_role.rsplit("/", 1)[-1],
+                                                                           f"{slug}-task", "administrator")],
+            # Neither account's roles reach the other's state, even where their own policies would allow it.
+            *[(request(role, action, f"arn:aws:s3:::{bucket}/{key}", account, everything), False)
+              for role, bucket, key, account in (
+                  (staging.deploy_role, production_bucket, production.state_key, ACCOUNT_ID),
+                  (staging.plan_role, production_bucket, production.state_key, ACCOUNT_ID),
+                  (production.deploy_role, staging_bucket, staging.state_key, STAGING_ACCOUNT_ID))
+              for action in ("s3:GetObject", "s3:PutObject")],
+            # Staging's deploy role cannot reach production's service.
+            (request(staging.deploy_role, "ecs:UpdateService",
+                     f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{slug}/{slug}", ACCOUNT_ID, everything), False),
+        ]
+        decisions = evaluator.evaluate([case for case, _ in cases])
+        wrong = [f"{case.principal} {case.action} {case.resource}: {'allowed' if decision.allowed else 'refused'}"
+                 for (case, expected), decision in zip(cases, decisions) if decision.allowed != expected]
+        assert not wrong, "judged wrongly:\n" + "\n".join(wrong)
+
+    def test_a_staging_job_cannot_sign_in_to_productions_roles(self, lifecycle, emulated_account):
+        lifecycle.require("bootstrap")
+        staging, production = lifecycle.pipeline.environments
+        github = lifecycle.pipeline.github
+        iam = emulated_account.client("iam", ADMINISTRATOR, lifecycle.pipeline.region)
+        requests = []
+        for role in (production.deploy_role, production.plan_role):
+            trust = iam.get_role(RoleName=role.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+            claims = github.claims(staging.job)
+            requests.append(Request(
+                f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}", "sts:AssumeRoleWithWebIdentity", role,
+                ACCOUNT_ID, {f"{OIDC_HOST}:{name}": str(claims[name]) for name in GITHUB_CONDITION_CLAIMS
+                             if name in claims}, {}, trust if isinstance(trust, dict) else json.loads(trust),
+                unvalidated_because="OIDC claims"))
+        assert [decision.allowed for decision in evaluator.evaluate(requests)] == [False, False]
+
+    def test_the_teardown_leaves_each_account_its_bootstrap_only(self, lifecycle):
+        lifecycle.require("the teardown")
+        answers = lifecycle.pipeline.answers
+        production, staging = lifecycle.left_after_teardown, lifecycle.left_in_staging_account
+        for left in (production, staging):
+            for kind in ("vpcs", "subnets", "nat gateways", "load balancers", "ecs clusters", "active task definitions",
+                         "alarms", "dashboards", "scalable targets"):
+                assert left[kind] == [], f"{kind} left: {left[kind]}"
+        assert production["ecr repositories"] == [] and production["s3 buckets"] == [answers["tf_state_bucket"]]
+        assert staging["ecr repositories"] == [answers["project_slug"]]
+        assert staging["s3 buckets"] == [f"{answers['project_slug']}-tfstate-{STAGING_ACCOUNT_ID}"]
+
+    def test_every_request_is_validated_as_aws_validates_it(self, lifecycle, emulated_account, record_property):
+        report = validation_report(emulated_account.record, since=lifecycle.first_call)
+        record_property("summary", f"strict emulator: {report.summary()}")
+        assert report.refused == [], "requests AWS would refuse:\n" + "\n".join(report.refused)
+        assert report.validated == report.requests > 0
+
+    def test_lifecycle_steps_and_their_times(self, lifecycle, record_property):
+        lifecycle.require("the whole lifecycle")
+        steps = lifecycle.pipeline.release.steps
+        record_property("summary", f"lifecycle: {sum(step.seconds for step in steps):.0f} s in all; " + ", ".join(
+            f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
+        assert lifecycle.destroyed
+
+
 EMULATED_APPLIES = [
     pytest.param({}, id="defaults"),
     pytest.param(EVERYTHING_AT_ONCE, id="everything-at-once"),
+    pytest.param(OWN_ACCOUNT, id="production-own-account"),
 ]
 
 

@@ -107,16 +107,21 @@ def test_each_environment_has_its_files_and_bootstrap_settings(project, answers)
     assert production.get("environments", ["production"]) == environments
     assert production.get("push_images", True) == (len(environments) == 1)
     service = load_hcl(project / "terraform/prod.tfvars")
+    own_account = answers["staging_account_id"] != answers["aws_oidc_role_arn"].split(":")[4]
     for environment in environments[:-1]:
         own = load_hcl(project / f"terraform/bootstrap/{environment}.tfvars")
         assert set(production) - shared <= set(own), "set again here, or production's value would be used"
-        assert (own["environment"], own["shared_resources"], own["push_images"]) == (environment, False, True)
+        # In an account of its own it creates its state bucket, key, lock and the image repository.
+        assert (own["environment"], own["shared_resources"], own["push_images"]) == (environment, own_account, True)
+        assert own["aws_account_id"] == answers["staging_account_id"]
         assert (own["deploy_role_name"], own["plan_role_name"]) == (f"{slug}-{environment}-deploy",
                                                                     f"{slug}-{environment}-plan")
         backend = load_hcl(project / f"terraform/{environment}.backend.hcl")
         assert backend["key"] == own["state_key"] == f"{slug}/{environment}/terraform.tfstate"
-        assert {key: value for key, value in backend.items() if key != "key"} == {
-            key: value for key, value in load_hcl(project / "terraform/backend.hcl").items() if key != "key"}
+        assert backend["bucket"] == own.get("state_bucket", production["state_bucket"])
+        assert {key: value for key, value in backend.items() if key not in ("key", "bucket")} == {
+            key: value for key, value in load_hcl(project / "terraform/backend.hcl").items()
+            if key not in ("key", "bucket")}
         tfvars = load_hcl(project / f"terraform/{environment}.tfvars")
         assert set(tfvars) == set(service)
         assert (tfvars["environment"], tfvars["nat_mode"], tfvars["min_capacity"]) == (environment, "single", 1)

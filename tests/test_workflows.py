@@ -18,8 +18,8 @@ SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 
-def load_workflow(project: Path) -> dict:
-    return yaml.safe_load((project / WORKFLOW).read_text())
+def load_workflow(project: Path, name: str = "ci-cd.yml") -> dict:
+    return yaml.safe_load((project / ".github/workflows" / name).read_text())
 
 
 def triggers(workflow: dict) -> dict:
@@ -356,13 +356,17 @@ def test_roles_and_region_come_from_inputs_with_variable_overrides(project, answ
     assert env["DEFAULT_AWS_REGION"] == answers["aws_region"]
     assert env["DEFAULT_AWS_DEPLOY_ROLE_ARN"] == answers["aws_oidc_role_arn"]
     assert env["DEFAULT_AWS_PLAN_ROLE_ARN"] == answers["aws_plan_role_arn"]
-    account = answers["aws_oidc_role_arn"].rsplit("/", 1)[0]
+    drift = load_workflow(project, "drift.yml")["env"]
+    assert drift["DEFAULT_AWS_PLAN_ROLE_ARN"] == answers["aws_plan_role_arn"]
     for environment in environments(workflow["jobs"]):
         prefix = "AWS" if environment == "production" else f"AWS_{environment.upper()}"
         if environment != "production":
+            # Named as the environment's bootstrap names them, in the account it is applied in.
             names = load_hcl(project / f"terraform/bootstrap/{environment}.tfvars")
+            account = f"arn:aws:iam::{names['aws_account_id']}:role"
             assert env[f"DEFAULT_{prefix}_DEPLOY_ROLE_ARN"] == f"{account}/{names['deploy_role_name']}"
-            assert env[f"DEFAULT_{prefix}_PLAN_ROLE_ARN"] == f"{account}/{names['plan_role_name']}"
+            assert env[f"DEFAULT_{prefix}_PLAN_ROLE_ARN"] == drift[f"DEFAULT_{prefix}_PLAN_ROLE_ARN"] == (
+                f"{account}/{names['plan_role_name']}")
         for kind in ("plan", "deploy"):
             (step,) = steps_using(workflow["jobs"][f"{'plan' if kind == 'plan' else 'release'}-{environment}"],
                                   "aws-actions/configure-aws-credentials")
@@ -451,9 +455,14 @@ def test_template_ci_runs_the_readme_command(actionlint, zizmor):
 
 
 @pytest.mark.parametrize("command", ["make -n tf-validate", "make -n tf-test", "make -n tf-emulated",
-                                     "make -n bootstrap", "make -n bootstrap-state-to-s3", "make -n destroy",
-                                     "make -n tf-lock"])
-def test_make_targets_the_workflow_calls_exist(project, command):
+                                     "make -n bootstrap", "make -n bootstrap ENV=production",
+                                     "make -n bootstrap-state-to-s3", "make -n destroy", "make -n tf-lock"])
+def test_make_targets_the_workflow_calls_exist(project, answers, command):
+    if command == "make -n bootstrap" and answers["staging_account_id"] != answers["aws_oidc_role_arn"].split(":")[4]:
+        # Production in an account of its own: one account at a time, and make says how.
+        refused = subprocess.run(shlex.split(command), cwd=project, capture_output=True, text=True, check=False)
+        assert refused.returncode == 2 and "make bootstrap ENV=production" in refused.stderr, refused.stderr
+        return
     run(shlex.split(command), cwd=project)
 
 

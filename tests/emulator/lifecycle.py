@@ -24,8 +24,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.emulator.account import ADMINISTRATOR
-from tests.emulator.pipeline import Pipeline, StepFailed
+from tests.emulator.pipeline import Environment, Pipeline, StepFailed
 
 IMAGE_TAG = "3f2c9e1d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e"  # a git SHA, as the workflow tags images
 ALARMED_IMAGE_TAG = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the next commit, whose release fails its alarms
@@ -48,6 +47,7 @@ class Lifecycle:
     zone_plan: dict[str, list[str]] = field(default_factory=dict)
     destroyed: bool = False
     left_after_teardown: dict[str, list[str]] = field(default_factory=dict)  # the account's inventory then
+    left_in_staging_account: dict[str, list[str]] = field(default_factory=dict)  # when production has its own
     production_after_other_teardowns: str = ""  # production's service once the other environments were gone
     failure: str = ""
     first_call: int = 0  # where the lifecycle starts in the emulator's recording
@@ -70,17 +70,18 @@ def add_zone(tfvars: Path, zone: str) -> None:
 def production_service(pipeline: Pipeline) -> str:
     """Production's service as ECS describes it: its deployments (task definition, state) and its task count."""
     name = pipeline.production.resource_name
-    ecs = pipeline.account.client("ecs", ADMINISTRATOR, pipeline.region)
+    ecs = pipeline.account.client("ecs", pipeline.administrator(), pipeline.region)
     (service,) = ecs.describe_services(cluster=name, services=[name])["services"]
     return json.dumps({"status": service["status"], "desiredCount": service["desiredCount"],
                        "deployments": [(item["taskDefinition"], item["status"], item.get("rolloutState"))
                                        for item in service["deployments"]]}, sort_keys=True)
 
 
-def clusters_in_state(pipeline: Pipeline, key: str) -> list[str]:
-    """The ECS clusters the state object at `key` of the state bucket holds."""
-    s3 = pipeline.account.client("s3", ADMINISTRATOR, pipeline.region)
-    state = json.loads(s3.get_object(Bucket=pipeline.answers["tf_state_bucket"], Key=key)["Body"].read())
+def clusters_in_state(pipeline: Pipeline, environment: Environment) -> list[str]:
+    """The ECS clusters an environment's state object holds."""
+    s3 = pipeline.account.client("s3", pipeline.administrator(environment), pipeline.region)
+    state = json.loads(s3.get_object(Bucket=pipeline.state_bucket(environment),
+                                     Key=environment.state_key)["Body"].read())
     return [resource["instances"][0]["attributes"]["name"] for resource in state["resources"]
             if resource["type"] == "aws_ecs_cluster"]
 
@@ -99,7 +100,7 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
             release = pipeline.release_job(plans[environment.name], IMAGE_TAG, saved_plan_expired, environment, digest)
             lifecycle.releases[environment.name], digest = release, release["digest"]
         lifecycle.deployed = lifecycle.releases[production.name]
-        lifecycle.state_clusters = {environment.name: clusters_in_state(pipeline, environment.state_key)
+        lifecycle.state_clusters = {environment.name: clusters_in_state(pipeline, environment)
                                     for environment in pipeline.environments}
         lifecycle.execution_policies = pipeline.execution_role_policies()
         before = production_service(pipeline)
@@ -129,6 +130,9 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
         pipeline.destroy(production)
         lifecycle.destroyed = True
         lifecycle.left_after_teardown = pipeline.account.inventory(pipeline.region)
+        if pipeline.own_accounts:
+            lifecycle.left_in_staging_account = pipeline.account.inventory(
+                pipeline.region, pipeline.administrator(first))
     except StepFailed as failure:
         lifecycle.failure = str(failure)
     return lifecycle

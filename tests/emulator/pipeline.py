@@ -64,6 +64,11 @@ class Environment:
         return self.name == "production"
 
     @property
+    def account(self) -> str:
+        """The AWS account the environment lives in: its roles'."""
+        return self.deploy_role.split(":")[4]
+
+    @property
     def tfvars(self) -> str:
         return "prod.tfvars" if self.production else f"{self.name}.tfvars"
 
@@ -88,9 +93,10 @@ class Environment:
 
 def environments_of(answers: Mapping[str, str]) -> list[Environment]:
     """The render's environments in release order; production's roles are the template's answers, another
-    environment's are named as its bootstrap's <environment>.tfvars names them, in the same account."""
+    environment's are named as its bootstrap's <environment>.tfvars names them, in staging's account."""
     slug = answers["project_slug"]
-    account_prefix = answers["aws_oidc_role_arn"].rsplit("/", 1)[0]
+    staging_account = answers.get("staging_account_id") or answers["aws_oidc_role_arn"].split(":")[4]
+    account_prefix = f"arn:aws:iam::{staging_account}:role"
     result = []
     for name in answers.get("environments", "production").split(","):
         if name == "production":
@@ -156,6 +162,27 @@ class Pipeline:
         self.production = self.environments[-1]
         # make bootstrap's order: production's first, as it creates what the others share.
         self.bootstrap_order = [self.production, *self.environments[:-1]]
+        # Production in an account of its own: each account is bootstrapped by its own administrator.
+        self.own_accounts = len({environment.account for environment in self.environments}) > 1
+        self.administrators: dict[str, Credentials] = {}
+
+    def administrator(self, environment: Environment | None = None) -> Credentials:
+        """An administrator of the account of an environment (production's unless given)."""
+        account = (environment or self.production).account
+        if account not in self.administrators:
+            self.administrators[account] = self.account.administrator_of(account, self.region)
+        return self.administrators[account]
+
+    def state_bucket(self, environment: Environment) -> str:
+        """The bucket of an environment's state: production's, or staging's own in an account of its own."""
+        if environment.account == self.production.account:
+            return self.answers["tf_state_bucket"]
+        return f"{self.answers['project_slug']}-tfstate-{environment.account}"
+
+    @property
+    def registry_env(self) -> dict[str, str]:
+        """The workflow's ECR_REGISTRY_ID: staging's account when production has one of its own."""
+        return {"ECR_REGISTRY_ID": self.environments[0].account} if self.own_accounts else {}
 
     # --- running things -------------------------------------------------------------------------------
 
@@ -223,7 +250,13 @@ class Pipeline:
         "environments". With move_state_to_bucket, then `make bootstrap-state-to-s3` and `make bootstrap`
         once more, which must find nothing to change in any environment."""
         with self.step("bootstrap (make bootstrap, administrator)", "administrator"):
-            self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
+            if self.own_accounts:
+                # One account at a time, each with its own administrator: production's first.
+                for environment in self.bootstrap_order:
+                    self.run(["make", "bootstrap", f"ENV={environment.name}"], self.administrator(environment),
+                             extra=AUTO_APPROVE)
+            else:
+                self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
             if move_state_to_bucket:
                 self.run(["make", "bootstrap-state-to-s3"], ADMINISTRATOR)
                 again = self.run(["make", "bootstrap"], ADMINISTRATOR, extra=AUTO_APPROVE)
@@ -236,8 +269,8 @@ class Pipeline:
             outputs = {}
             for environment in self.environments:
                 workspace = "default" if environment.production else environment.name
-                shown = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"], ADMINISTRATOR,
-                                 extra={"TF_WORKSPACE": workspace})
+                shown = self.run([self.terraform, "-chdir=terraform/bootstrap", "output", "-json"],
+                                 self.administrator(environment), extra={"TF_WORKSPACE": workspace})
                 outputs[environment.name] = {name: value["value"] for name, value in json.loads(shown.stdout).items()}
         return {**outputs["production"], "environments": outputs}
 
@@ -291,7 +324,9 @@ class Pipeline:
             credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "release")
             ecr = self.account.client("ecr", credentials, self.region)
             ecs = self.account.client("ecs", credentials, self.region)
-            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
+            # The workflow logs in to staging's registry when production has an account of its own.
+            registry = ecs_actions.ecr_login(ecr, self.registry_env.get("ECR_REGISTRY_ID") if environment.production
+                                             else None).removeprefix("https://")
             repository = self.answers["project_slug"]
             tagged = f"{registry}/{repository}:{image_tag}"
             if first:
@@ -300,7 +335,7 @@ class Pipeline:
                 image_digest = outputs_of(pushed)["digest"]
             else:
                 checked = self.run(["scripts/image-digest.sh", repository, previous_digest, image_tag], credentials,
-                                   cwd=directory).stdout
+                                   cwd=directory, extra=self.registry_env).stdout
                 image_digest = outputs_of(checked)["digest"]
             image = f"{registry}/{repository}@{image_digest}"
             if changes:
@@ -309,7 +344,7 @@ class Pipeline:
                                    credentials, cwd=directory).stdout
             stack = outputs_of(self.run(["scripts/stack-outputs.sh", "terraform", environment.backend], credentials,
                                         cwd=directory).stdout)
-            before = self.account.client("ecs", ADMINISTRATOR, self.region).describe_services(
+            before = self.account.client("ecs", self.administrator(environment), self.region).describe_services(
                 cluster=stack["cluster_name"], services=[stack["service_name"]])["services"][0]["deployments"]
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
@@ -324,7 +359,7 @@ class Pipeline:
 
     def execution_role_policies(self, environment: Environment | None = None) -> dict[str, dict]:
         """The inline policies of the role ECS starts an environment's tasks with, as the apply left them."""
-        iam = self.account.client("iam", ADMINISTRATOR, self.region)
+        iam = self.account.client("iam", self.administrator(environment), self.region)
         role = f"{(environment or self.production).resource_name}-execution"
         return {name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
                 for name in iam.list_role_policies(RoleName=role)["PolicyNames"]}
@@ -336,7 +371,7 @@ class Pipeline:
         then scripts/verify-deployment.sh, which must fail naming the alarm while ECS rolls back."""
         environment = environment or self.environments[0]
         directory = self.checkout("release-alarmed")
-        administrator_ecs = self.account.client("ecs", ADMINISTRATOR, self.region)
+        administrator_ecs = self.account.client("ecs", self.administrator(environment), self.region)
         with self.step(f"release {image_tag[:12]} to {environment.name}, an alarm fires (deploy role)", "deploy"):
             credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "alarmed")
             ecr = self.account.client("ecr", credentials, self.region)
@@ -355,7 +390,7 @@ class Pipeline:
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
-            cloudwatch = self.account.client("cloudwatch", ADMINISTRATOR, self.region)
+            cloudwatch = self.account.client("cloudwatch", self.administrator(environment), self.region)
             cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="every request answers 500")
             verdict = self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision,
                                 "120"], credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"}, ok=(1,))

@@ -23,7 +23,9 @@ fail() {
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] ||
   fail "the earlier environment's release passed '${digest:0:80}', not an image digest (sha256: and 64 hexadecimal digits). Nothing was deployed; re-run all jobs."
 [[ $commit =~ ^[0-9a-f]{40}$ ]] || fail "COMMIT must be a full git SHA, got '${commit:0:80}'."
-if ! found=$(aws ecr describe-images --repository-name "$repository" --image-ids imageTag="$commit" \
+# ECR_REGISTRY_ID names the repository's account when it is not the caller's (production in an account of
+# its own reads staging's).
+if ! found=$(aws ecr describe-images ${ECR_REGISTRY_ID:+--registry-id "$ECR_REGISTRY_ID"} --repository-name "$repository" --image-ids imageTag="$commit" \
   --query 'imageDetails[0].imageDigest' --output text 2>&1); then
   if [[ $found == *ImageNotFoundException* ]]; then
     fail "$repository holds no image tagged $commit (expired by its lifecycle policy?). Nothing was deployed; release a new commit."

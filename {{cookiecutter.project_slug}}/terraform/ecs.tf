@@ -1,9 +1,3 @@
-# The image repository is the bootstrap stack's (terraform/bootstrap/ecr.tf).
-# One repository for every environment: each runs the image digest the one before it ran.
-data "aws_ecr_repository" "app" {
-  name = var.project
-}
-
 resource "aws_ecs_cluster" "this" {
   name = local.name
 

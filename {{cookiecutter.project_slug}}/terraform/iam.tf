@@ -32,7 +32,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "PullThisRepository"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [data.aws_ecr_repository.app.arn]
+    resources = [local.image_repository_arn]
   }
 
   statement {

@@ -66,7 +66,14 @@ locals {
   }
   secret_arns = { for name, parameter in var.secrets : name => "arn:${local.partition}:ssm:${var.aws_region}:${local.account_id}:parameter${parameter}" }
 
+  # The image repository is the bootstrap stack's (terraform/bootstrap/ecr.tf), named after the project: one
+  # for every environment, each running the image digest the one before it ran. It is in this account, or in
+  # image_account_id's when production has an account of its own.
+  image_account        = coalesce(var.image_account_id, local.account_id)
+  image_repository_url = "${local.image_account}.dkr.ecr.${var.aws_region}.${data.aws_partition.current.dns_suffix}/${var.project}"
+  image_repository_arn = "arn:${local.partition}:ecr:${var.aws_region}:${local.image_account}:repository/${var.project}"
+
   container_name = "app"
-  image          = "${data.aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  image          = "${local.image_repository_url}:${var.image_tag}"
   log_group_name = "/ecs/${local.name}"
 }

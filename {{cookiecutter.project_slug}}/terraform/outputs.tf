@@ -10,7 +10,7 @@ output "alb_dns_name" {
 
 output "ecr_repository_url" {
   description = "ECR repository the pipeline pushes images to."
-  value       = data.aws_ecr_repository.app.repository_url
+  value       = local.image_repository_url
 }
 
 output "cluster_name" {

@@ -237,6 +237,17 @@ variable "cpu_architecture" {
   }
 }
 
+variable "image_account_id" {
+  description = "The AWS account of the image repository when it is not this one: staging's, when production has an account of its own (docs/decisions.md). Null: this account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_account_id == null || can(regex("^[0-9]{12}$", var.image_account_id))
+    error_message = "The image_account_id must be a 12-digit AWS account ID, or null."
+  }
+}
+
 variable "image_tag" {
   description = "Image tag of the task definition Terraform registers, which the service runs when Terraform creates it. The release job tags the project's first image `initial` before the first apply (scripts/tag-initial-image.sh); each release then registers a revision with its own commit's image (docs/decisions.md)."
   type        = string

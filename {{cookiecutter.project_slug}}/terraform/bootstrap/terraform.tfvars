@@ -1,6 +1,8 @@
 project     = "{{ cookiecutter.project_slug }}"
 environment = "{{ cookiecutter._environment }}"
 aws_region  = "{{ cookiecutter.aws_region }}"
+# Production's account: Terraform refuses credentials of any other.
+aws_account_id = "{{ cookiecutter.aws_oidc_role_arn.split(':')[4] }}"
 
 github_owner     = "{{ cookiecutter.github_owner }}"
 github_repo      = "{{ cookiecutter.github_repo }}"
@@ -23,4 +25,10 @@ hosted_zone = {{ '"%s"' % cookiecutter.hosted_zone if cookiecutter.hosted_zone e
 # deploys the image digest the environment before it pushed.
 environments = [{% for environment in environments %}"{{ environment }}"{% if not loop.last %}, {% endif %}{% endfor %}]
 push_images  = false
+{%- endif %}
+{%- if cookiecutter.staging_account_id != cookiecutter.aws_oidc_role_arn.split(':')[4] %}
+
+# Production has an account of its own: the image repository is staging's, in account
+# {{ cookiecutter.staging_account_id }}, which lets production's deploy and execution roles read it (staging.tfvars).
+image_account_id = "{{ cookiecutter.staging_account_id }}"
 {%- endif %}

@@ -37,6 +37,38 @@ variable "push_images" {
   default     = true
 }
 
+variable "aws_account_id" {
+  description = "The AWS account this environment lives in. Terraform refuses credentials of any other account, so that one environment's bootstrap is never applied into another's account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "The aws_account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "image_account_id" {
+  description = "The account of the image repository when it is not this one (production in an account of its own: the account of the environment that pushes). Null: the repository is in this account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_account_id == null || can(regex("^[0-9]{12}$", var.image_account_id))
+    error_message = "The image_account_id must be a 12-digit AWS account ID, or null."
+  }
+}
+
+variable "image_readers" {
+  description = "Roles of other accounts that may read this account's image repository: production's deploy role (which checks the digest it deploys) and execution role (which pulls it) when production has an account of its own. They may read images, never push or delete them; they need not exist yet (the policy names their account and matches them by aws:PrincipalArn)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for role in var.image_readers : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$", role))])
+    error_message = "Each of image_readers must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
 variable "aws_region" {
   description = "Region of the state bucket and of the main stack."
   type        = string

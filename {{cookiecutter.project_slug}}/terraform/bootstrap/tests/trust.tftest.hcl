@@ -7,7 +7,10 @@ mock_provider "aws" {
 variables {
   project               = "svc-test"
   environment           = "production"
+  aws_account_id        = "123456789012"
   aws_region            = "us-east-1"
+  image_account_id      = null
+  image_readers         = []
   github_owner          = "acme"
   github_repo           = "svc-test"
   deploy_role_name      = "svc-test-deploy"
@@ -256,6 +259,58 @@ run "lock_table_matches_the_s3_backend" {
   }
 }
 {%- endif %}
+
+# Production in an account of its own: its bootstrap creates no repository, and its roles name the one in
+# staging's account; staging's repository lets exactly production's deploy and execution roles read images.
+run "production_in_its_own_account_reads_stagings_repository" {
+  command = plan
+
+  variables {
+    environments     = ["staging", "production"]
+    push_images      = false
+    image_account_id = "210987654321"
+  }
+
+  assert {
+    condition     = length(aws_ecr_repository.app) + length(data.aws_ecr_repository.app) + length(aws_ecr_repository_policy.app) == 0 && length(aws_s3_bucket.state) == 1
+    error_message = "Production in its own account creates its state bucket but neither creates nor reads an image repository."
+  }
+
+  assert {
+    condition     = one([for statement in data.aws_iam_policy_document.service_boundary.statement : statement.resources if statement.sid == "PullThisRepository"]) == toset(["arn:aws:ecr:us-east-1:210987654321:repository/svc-test"]) && output.ecr_repository_url == "210987654321.dkr.ecr.us-east-1.amazonaws.com/svc-test"
+    error_message = "Production's service roles pull from the repository in staging's account."
+  }
+}
+
+run "stagings_own_account_lets_productions_roles_read_its_images_only" {
+  command = plan
+
+  variables {
+    environment      = "staging"
+    environments     = ["staging", "production"]
+    aws_account_id   = "210987654321"
+    deploy_role_name = "svc-test-staging-deploy"
+    plan_role_name   = "svc-test-staging-plan"
+    state_bucket     = "svc-test-tfstate-210987654321"
+    state_key        = "svc-test/staging/terraform.tfstate"
+    image_readers    = ["arn:aws:iam::123456789012:role/svc-test-deploy", "arn:aws:iam::123456789012:role/svc-test-execution"]
+  }
+
+  assert {
+    condition     = length(aws_ecr_repository.app) == 1 && length(aws_s3_bucket.state) == 1 && length(aws_ecr_repository_policy.app) == 1
+    error_message = "Staging in its own account creates its state bucket, the image repository and the repository's policy."
+  }
+
+  assert {
+    condition     = jsonencode([for statement in data.aws_iam_policy_document.image_readers[0].statement : [statement.effect, sort(statement.actions), [for principal in statement.principals : sort(principal.identifiers)], [for condition in statement.condition : [condition.test, condition.variable, condition.values]]]][0]) == jsonencode([null, ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"], [["arn:aws:iam::123456789012:root"]], [["ArnEquals", "aws:PrincipalArn", ["arn:aws:iam::123456789012:role/svc-test-deploy", "arn:aws:iam::123456789012:role/svc-test-execution"]]]])
+    error_message = "Production's deploy and execution roles may read staging's images, nothing else, and no one else may."
+  }
+
+  assert {
+    condition     = one([for statement in data.aws_iam_policy_document.image_readers[0].statement : statement.effect if statement.sid == "OnlyThePipelineWritesImages"]) == "Deny"
+    error_message = "Only staging's deploy role may write images production runs."
+  }
+}
 
 run "the_image_repository_keeps_initial_and_the_rollback_window" {
   command = plan

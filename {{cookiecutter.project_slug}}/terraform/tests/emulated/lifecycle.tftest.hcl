@@ -6,6 +6,8 @@
 variables {
   # terraform test destroys what it applied; protection would refuse that.
   enable_deletion_protection = false
+  # One emulated account holds the stand-in image repository, also when production has an account of its own.
+  image_account_id = null
 }
 
 # The bootstrap stack's image repository, which the service stack reads.
