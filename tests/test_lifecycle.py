@@ -130,8 +130,11 @@ def lifecycle(request, emulated_accounts, bakery, terraform, tmp_path_factory):
         region = overrides.get("aws_region", "us-east-1")
         started = account.mark()
         rendered = {**overrides, **prepare_account(account, overrides, region)}
-        pipeline = Pipeline(bakery(rendered), account, terraform, bakery.answers(rendered),
-                            tmp_path_factory.mktemp(f"lifecycle-{name}"))
+        # A copy of the render: the bootstrap writes its state and Terraform's files into the project, and the
+        # session's render of these answers must stay as cookiecutter wrote it for the tests that compare it.
+        workdir = tmp_path_factory.mktemp(f"lifecycle-{name}")
+        project = Path(shutil.copytree(bakery(rendered), workdir / "project", symlinks=True))
+        pipeline = Pipeline(project, account, terraform, bakery.answers(rendered), workdir)
         # The default render's release comes after its saved plan expired: it must plan again and apply.
         RUNS[name] = lifecycle_steps.run(pipeline, zone, move_bootstrap_state=overrides is EVERYTHING_AT_ONCE,
                                          saved_plan_expired=overrides is not EVERYTHING_AT_ONCE)
@@ -192,8 +195,9 @@ def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
                      "availability_zones": f"{lifecycle.pipeline.region}a,{lifecycle.pipeline.region}b",
                      "create_oidc_provider": "auto", "environments": "production"}
         answers = bakery.answers(overrides)
-        other = Pipeline(bakery(overrides), lifecycle.pipeline.account, lifecycle.pipeline.terraform, answers,
-                         tmp_path_factory.mktemp("neighbour"))
+        workdir = tmp_path_factory.mktemp("neighbour")
+        project = Path(shutil.copytree(bakery(overrides), workdir / "project", symlinks=True))
+        other = Pipeline(project, lifecycle.pipeline.account, lifecycle.pipeline.terraform, answers, workdir)
         NEIGHBOURS[id(lifecycle)] = project_of(answers, other.bootstrap())
     return NEIGHBOURS[id(lifecycle)]
 
@@ -668,8 +672,10 @@ class TestProductionInItsOwnAccount:
             production.deploy_role, f"arn:aws:iam::{ACCOUNT_ID}:role/{slug}-execution"]
         assert sorted(read["Action"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                           "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"]
-        assert write["Effect"] == "Deny"
+        assert (write["Effect"], write["Principal"]) == ("Deny", {"AWS": "*"})
         assert write["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == staging.deploy_role
+        assert sorted(write["Action"]) == ["ecr:BatchDeleteImage", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+                                           "ecr:PutImage", "ecr:UploadLayerPart"]
         # Production's account holds no repository: nothing is pushed twice.
         assert emulated_account.client("ecr", ADMINISTRATOR, pipeline.region).describe_repositories()[
             "repositories"] == []
@@ -727,6 +733,11 @@ class TestProductionInItsOwnAccount:
                            identity, resource_policy, boundary if bounded else {})
 
         # The execution role as the release left it (the teardown took its policy), within its boundary.
+        def bucket_policy(bucket: str) -> dict:
+            owner = staging if bucket == pipeline.state_bucket(staging) else production
+            s3 = emulated_account.client("s3", pipeline.administrator(owner), region)
+            return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+
         execution = f"arn:aws:iam::{ACCOUNT_ID}:role/{slug}-execution"
         execution_policies = {f"inline {name}": document for name, document in lifecycle.execution_policies.items()}
         iam = emulated_account.client("iam", ADMINISTRATOR, region)
@@ -756,16 +767,16 @@ class TestProductionInItsOwnAccount:
             *[(request(f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "ecr:BatchGetImage", repository, STAGING_ACCOUNT_ID,
                        everything, repository_policy), False) for name in (production.plan_role.rsplit("/", 1)[-1],
                                                                            f"{slug}-task", "administrator")],
-            # Neither account's roles reach the other's state, even where their own policies would allow it.
-            *[(request(role, action, f"arn:aws:s3:::{bucket}/{key}", account, everything), False)
+            # Neither account's roles reach the other's state, even where their own policies would allow it:
+            # the state bucket's own policy, as applied, lets no other account in.
+            *[(request(role, action, f"arn:aws:s3:::{bucket}/{key}", account, everything, bucket_policy(bucket)),
+               False)
               for role, bucket, key, account in (
                   (staging.deploy_role, production_bucket, production.state_key, ACCOUNT_ID),
                   (staging.plan_role, production_bucket, production.state_key, ACCOUNT_ID),
-                  (production.deploy_role, staging_bucket, staging.state_key, STAGING_ACCOUNT_ID))
-              for action in ("s3:GetObject", "s3:PutObject")],
-            # Staging's deploy role cannot reach production's service.
-            (request(staging.deploy_role, "ecs:UpdateService",
-                     f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{slug}/{slug}", ACCOUNT_ID, everything), False),
+                  (production.deploy_role, staging_bucket, staging.state_key, STAGING_ACCOUNT_ID),
+                  (production.plan_role, staging_bucket, staging.state_key, STAGING_ACCOUNT_ID))
+              for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")],
         ]
         decisions = evaluator.evaluate([case for case, _ in cases])
         wrong = [f"{case.principal} {case.action} {case.resource}: {'allowed' if decision.allowed else 'refused'}"
@@ -801,6 +812,8 @@ class TestProductionInItsOwnAccount:
         assert staging["s3 buckets"] == [f"{answers['project_slug']}-tfstate-{STAGING_ACCOUNT_ID}"]
 
     def test_every_request_is_validated_as_aws_validates_it(self, lifecycle, emulated_account, record_property):
+        lifecycle.require("the whole lifecycle")
+        assert lifecycle.destroyed, "the lifecycle did not reach its teardown"
         report = validation_report(emulated_account.record, since=lifecycle.first_call)
         record_property("summary", f"strict emulator: {report.summary()}")
         assert report.refused == [], "requests AWS would refuse:\n" + "\n".join(report.refused)

@@ -77,8 +77,9 @@ locals {
 # principal and the roles a condition on aws:PrincipalArn, so the policy neither depends on the roles
 # existing when it is set (ECR refuses a policy naming a role that does not) nor goes stale when one is
 # created again. Across accounts the role's own policy must allow the request too. And only this
-# environment's deploy role may write images: no one else in this account, administrators included, can
-# put an image production would then run, or delete one it runs.
+# environment's deploy role may push or delete images: no one else in this account, administrators
+# included, can put an image production would then run, or delete one by hand. (An administrator can still
+# change this policy or the lifecycle policy: that is the bootstrap's own work, and CloudTrail records it.)
 resource "aws_ecr_repository_policy" "app" {
   count = local.creates_repository && length(var.image_readers) > 0 ? 1 : 0
 
@@ -123,6 +124,13 @@ data "aws_iam_policy_document" "image_readers" {
       test     = "ArnNotEquals"
       variable = "aws:PrincipalArn"
       values   = [aws_iam_role.deploy.arn]
+    }
+
+    # A service acting on its own (no principal ARN) is not this rule's concern.
+    condition {
+      test     = "BoolIfExists"
+      variable = "aws:PrincipalIsAWSService"
+      values   = ["false"]
     }
   }
 }
