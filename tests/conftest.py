@@ -70,6 +70,17 @@ VARIANTS = [
 ]
 
 
+def staging_account(answers: Mapping[str, str]) -> str:
+    """The AWS account of staging (and of the image repository): production's unless staging_account_id names
+    another, in which case production has an account of its own."""
+    return answers.get("staging_account_id") or answers["aws_oidc_role_arn"].split(":")[4]
+
+
+def own_accounts(answers: Mapping[str, str]) -> bool:
+    """Whether the render gives production an AWS account of its own."""
+    return staging_account(answers) != answers["aws_oidc_role_arn"].split(":")[4]
+
+
 def missing(what: str, how_to_get: str) -> None:
     """Fail in CI, skip elsewhere: a check that cannot run must never pass silently in CI."""
     message = f"{what} is not available: {how_to_get}"

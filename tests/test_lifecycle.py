@@ -34,7 +34,7 @@ from tests.emulator.pipeline import ANSI, AUTO_APPROVE, Environment, Pipeline, S
 from tests.iam import evaluator, quotas
 from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
-from tests.iam.proof import explain, prove, role_policies
+from tests.iam.proof import explain, managed_policy, prove, role_policies
 from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied, writes_of
 
 LONGEST_REGION = "ap-northeast-2"  # 14 characters, as long as any region the template accepts; four AZs
@@ -742,9 +742,7 @@ class TestProductionInItsOwnAccount:
         execution_policies = {f"inline {name}": document for name, document in lifecycle.execution_policies.items()}
         iam = emulated_account.client("iam", ADMINISTRATOR, region)
         boundary_arn = f"arn:aws:iam::{ACCOUNT_ID}:policy/{slug}-service-boundary"
-        boundary = iam.get_policy_version(PolicyArn=boundary_arn, VersionId=iam.get_policy(PolicyArn=boundary_arn)[
-            "Policy"]["DefaultVersionId"])["PolicyVersion"]["Document"]
-        boundary = {"service boundary": boundary if isinstance(boundary, dict) else json.loads(boundary)}
+        boundary = {"service boundary": managed_policy(iam, boundary_arn)}
         production_bucket, staging_bucket = pipeline.state_bucket(production), pipeline.state_bucket(staging)
         cases = [
             # What production needs from staging's account, allowed by both sides.

@@ -91,7 +91,7 @@ def allowed(judge, authorizations: list[Authorization], identity_policy: dict) -
 
 def proven(calls: list[Call]) -> Proof:
     return prove(calls, lambda sequence: "step", {DEPLOY_ROLE: {"deploy": allow_everything()}}, ACCOUNT,
-                 administrators={ADMINISTRATOR.access_key})
+                 administrators={ADMINISTRATOR.access_key: ACCOUNT})
 
 
 # --- 1. named resources, never "*" for an action that has resource types ---------------------------------

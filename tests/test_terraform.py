@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_hcl, run, toolchain_versions, variable_defaults
+from tests.conftest import load_hcl, own_accounts, run, toolchain_versions, variable_defaults
 
 STACKS = ["terraform", "terraform/bootstrap"]
 NO_COLOR = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "NO_COLOR": "1"}
@@ -107,7 +107,7 @@ def test_each_environment_has_its_files_and_bootstrap_settings(project, answers)
     assert production.get("environments", ["production"]) == environments
     assert production.get("push_images", True) == (len(environments) == 1)
     service = load_hcl(project / "terraform/prod.tfvars")
-    own_account = answers["staging_account_id"] != answers["aws_oidc_role_arn"].split(":")[4]
+    own_account = own_accounts(answers)
     for environment in environments[:-1]:
         own = load_hcl(project / f"terraform/bootstrap/{environment}.tfvars")
         assert set(production) - shared <= set(own), "set again here, or production's value would be used"

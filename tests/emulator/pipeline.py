@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.conftest import staging_account
 from tests.emulator import ecs_actions
 from tests.emulator.account import ADMINISTRATOR, Credentials, EmulatedAccount
 from tests.emulator.github import MAIN, GitHub, Job
@@ -95,8 +96,7 @@ def environments_of(answers: Mapping[str, str]) -> list[Environment]:
     """The render's environments in release order; production's roles are the template's answers, another
     environment's are named as its bootstrap's <environment>.tfvars names them, in staging's account."""
     slug = answers["project_slug"]
-    staging_account = answers.get("staging_account_id") or answers["aws_oidc_role_arn"].split(":")[4]
-    account_prefix = f"arn:aws:iam::{staging_account}:role"
+    account_prefix = f"arn:aws:iam::{staging_account(answers)}:role"
     result = []
     for name in answers.get("environments", "production").split(","):
         if name == "production":

@@ -585,14 +585,18 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def repository(m: Model, c: Call) -> str:
         return m.arn("ecr", c.region, f"repository/{p(c, 'repositoryName')}", p(c, "registryId"))
 
+    def on_repository(m: Model, c: Call, action: str, **extra) -> Authorization:
+        """An action on the repository the call names, judged with the repository's policy as well."""
+        repo = repository(m, c)
+        return m.on(c, action, repo, resource_policy=m.state.repository_policies.get(repo), **extra)
+
     def docker_push(m: Model, c: Call) -> list:
         """PutImage stands for `docker push` (and the `docker manifest inspect` before it): the registry
         authorizes each layer upload and the manifest read as these ECR actions on the repository."""
-        repo = repository(m, c)
         steps = ("ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
                  "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
-        return [m.on(c, action, repo, why="docker push" if action != "ecr:PutImage" else "the call itself",
-                     resource_policy=m.state.repository_policies.get(repo)) for action in steps]
+        return [on_repository(m, c, action, why="docker push" if action != "ecr:PutImage" else "the call itself")
+                for action in steps]
 
     def delete_repository(m: Model, c: Call) -> list:
         aws_managed = m.arn("kms", c.region, f"key/{ECR_MANAGED_KEY_ID}")
@@ -601,11 +605,6 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
                                                                "kms:CallerAccount": m.account},
                               aws_managed_key_policy(m.account, f"ecr.{c.region}.amazonaws.com"),
                               why="ECR retires the grant on its AWS managed key (aws/ecr)")]
-
-    def on_repository(m: Model, c: Call, action: str) -> Authorization:
-        """An action on the repository the call names, judged with the repository's policy as well."""
-        repo = repository(m, c)
-        return m.on(c, action, repo, resource_policy=m.state.repository_policies.get(repo))
 
     ecr_rules = {name: (lambda action: lambda m, c: [on_repository(m, c, f"ecr:{action}")])(name) for name in (
         "DescribeImages", "GetLifecyclePolicy", "PutLifecyclePolicy", "DeleteLifecyclePolicy", "GetRepositoryPolicy",

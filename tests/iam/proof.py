@@ -12,7 +12,7 @@ import base64
 import fnmatch
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -52,17 +52,24 @@ class Proof:
                 f"{sum(self.unreadable.values())} unreadable, {sum(self.unknown_signers.values())} by unknown signers")
 
 
+def parsed(document: str | dict) -> dict:
+    """A policy document as IAM returns it (boto3 decodes most, not all): always a mapping."""
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def managed_policy(iam, arn: str) -> dict:
+    """The default version of a customer managed policy."""
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return parsed(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+
+
 def role_policies(iam, role_name: str) -> dict[str, dict]:
     """The role's inline policies and the default versions of its attached managed policies."""
     policies = {}
     for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
-        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
-        policies[f"inline {name}"] = json.loads(document) if isinstance(document, str) else document
+        policies[f"inline {name}"] = parsed(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
     for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
-        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-        version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
-        document = version["PolicyVersion"]["Document"]
-        policies[f"managed {attached['PolicyName']}"] = json.loads(document) if isinstance(document, str) else document
+        policies[f"managed {attached['PolicyName']}"] = managed_policy(iam, attached["PolicyArn"])
     return policies
 
 
@@ -111,25 +118,23 @@ def account_of(arn: str | None) -> str | None:
 
 
 def prove(calls: list[Call], steps: Callable[[int], str], policies: dict[str, dict[str, dict]], account: str,
-          administrators: Collection[str] | Mapping[str, str]) -> Proof:
+          administrators: Mapping[str, str]) -> Proof:
     """Judge every call made as one of the roles in `policies` (role ARN -> policies), or to sign in to one.
-    `steps` maps a call's sequence number to the name of the step that made it. `administrators` are the
-    access keys whose calls are not the pipeline's to prove (a mapping gives each key's account when it is
-    not `account`); a call signed by any key that is neither one of theirs nor a session of a role in
-    `policies` is counted in `unknown_signers`.
+    `steps` maps a call's sequence number to the name of the step that made it. `administrators` maps the
+    access keys whose calls are not the pipeline's to prove to their accounts; a call signed by any key that
+    is neither one of theirs nor a session of a role in `policies` is counted in `unknown_signers`.
 
     A role's calls are made in the role's account; a request for a resource of another account is judged as
     AWS judges it across accounts: the role's policies and the resource's policy must both allow it."""
     model = Model(account)
     keys = sessions(calls)
-    signer_accounts = administrators if isinstance(administrators, Mapping) else {}
     proof = Proof()
     pending: list[tuple[Call, str, str, Authorization, Request]] = []
     for call in calls:
         signing_in = call.operation == "AssumeRoleWithWebIdentity"
         role_arn, session = ((call.params.get("RoleArn"), None) if signing_in
                              else keys.get(call.access_key, (None, None)))
-        model.use_account(account_of(role_arn) or signer_accounts.get(call.access_key) or account)
+        model.use_account(account_of(role_arn) or administrators.get(call.access_key) or account)
         if role_arn not in policies:
             if not signing_in and call.access_key not in administrators:
                 signer = f"a session of {role_arn}" if role_arn else call.access_key
