@@ -60,6 +60,7 @@ CHOICES = {
     "environments": ("staging,production", "production"),
     "nat_mode": ("per-az", "single"),
     "enable_database_subnets": ("no", "yes"),
+    "database": ("none", "postgres"),
     "enable_https": ("no", "yes"),
     "cpu_architecture": ("X86_64", "ARM64"),
     "create_oidc_provider": ("auto", "yes", "no"),
@@ -361,6 +362,47 @@ def check_lock_table(value: str, context: Mapping[str, str]) -> str | None:
     return None
 
 
+# RDS for PostgreSQL: the majors the template's parameter group families and docs cover (RDS applies minor
+# upgrades itself), the instance families it offers for PostgreSQL, and gp3's storage range.
+POSTGRES_MAJORS = ("14", "15", "16", "17", "18")
+DATABASE_INSTANCE_CLASS = re.compile(r"db\.(?P<family>[a-z0-9]+)\.(?P<size>micro|small|medium|large|\d*xlarge)")
+DATABASE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m6gd", "m6i", "m6id", "m7g", "m7i", "m8g",
+                     "r5", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i", "r8g")
+BURSTABLE_SIZES = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
+DATABASE_STORAGE_GIB = (20, 65536)
+
+
+def wants_database(context: Mapping[str, str]) -> bool:
+    return context.get("database") == "postgres"
+
+
+def check_database_instance_class(value: str, context: Mapping[str, str]) -> str | None:
+    if not wants_database(context):
+        return None
+    match = DATABASE_INSTANCE_CLASS.fullmatch(value)
+    if not match or match["family"] not in DATABASE_FAMILIES:
+        return (f"expected an RDS for PostgreSQL instance class db.FAMILY.SIZE, FAMILY one of "
+                f"{', '.join(DATABASE_FAMILIES)} (e.g. db.t4g.micro, db.m7g.large)")
+    burstable, size = match["family"].startswith("t"), match["size"]
+    if (size not in BURSTABLE_SIZES) if burstable else (size in ("micro", "small", "medium")):
+        return (f"db.{match['family']} has no size {size!r}; the burstable (t) classes run micro to 2xlarge, "
+                "the others large and up")
+    return None
+
+
+def check_database_storage(value: str, context: Mapping[str, str]) -> str | None:
+    if not wants_database(context):
+        return None
+    return check_int_range(*DATABASE_STORAGE_GIB, " GiB (gp3 storage for PostgreSQL)")(value, context)
+
+
+def check_database_engine_version(value: str, context: Mapping[str, str]) -> str | None:
+    if not wants_database(context) or value in POSTGRES_MAJORS:
+        return None
+    return (f"expected a PostgreSQL major version, one of {', '.join(POSTGRES_MAJORS)} "
+            "(RDS applies the minor versions; no minor version here)")
+
+
 # Why a bake has a floor: a deployment alarm needs 3 one-minute datapoints, which CloudWatch receives a
 # minute or two late; and a ceiling: the release job waits for the whole rollout.
 BAKE_REASON = " (the deployment alarms need 3 one-minute datapoints, which arrive late; the release job waits)"
@@ -378,6 +420,10 @@ CHECKS: dict[str, Check] = {
     "vpc_cidr": check_vpc_cidr,
     "nat_mode": check_choice("nat_mode"),
     "enable_database_subnets": check_choice("enable_database_subnets"),
+    "database": check_choice("database"),
+    "database_instance_class": check_database_instance_class,
+    "database_allocated_storage": check_database_storage,
+    "database_engine_version": check_database_engine_version,
     "enable_https": check_choice("enable_https"),
     "acm_certificate_arn": check_certificate,
     "domain_name": check_domain_name,

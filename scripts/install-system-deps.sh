@@ -2,7 +2,8 @@
 # Installs the system tools the reliability tests and benchmarks use: wrk (the load generator) and
 # bubblewrap (bwrap, the sandbox that runs the app as Fargate runs the container); jq, with which the
 # emulated GitHub answers `gh api --jq` as gh does; and the container engine that builds and runs the rendered
-# image (podman with runc, catatonit as the init process, debootstrap for the stand-in base image).
+# image (podman with runc, catatonit as the init process, debootstrap for the stand-in base image); and
+# PostgreSQL's server (initdb, pg_ctl), which the database renders' tests start (tests/postgres.py).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -20,6 +21,12 @@ need iptables iptables
 need runc runc
 need catatonit catatonit
 need debootstrap debootstrap
+# Debian keeps the server's programs off PATH, in /usr/lib/postgresql/<major>/bin.
+if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; then
+  found+=(/usr/lib/postgresql/*/bin/pg_ctl)
+else
+  packages+=(postgresql)
+fi
 if [ ${#packages[@]} -eq 0 ]; then
   echo "system tools: ${found[*]}"
   exit 0

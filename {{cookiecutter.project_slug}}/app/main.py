@@ -4,17 +4,37 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+{% if cookiecutter.database == 'postgres' -%}
+from app.api.routes import greetings, health, meta, notes
+{%- else -%}
 from app.api.routes import greetings, health, meta
+{%- endif %}
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
+{%- if cookiecutter.database == 'postgres' %}
+from app.database import create_engine, create_sessions
+{%- endif %}
 from app.middleware import RequestMiddleware
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+{%- if cookiecutter.database == 'postgres' %}
+    # Creating the engine opens no connection: a database that is down delays readiness, not the start.
+    app.state.engine = create_engine(app.state.settings)
+    app.state.sessions = create_sessions(app.state.engine)
+    app.state.ready = True
+    try:
+        yield
+    finally:
+        app.state.ready = False
+        # After uvicorn has let the in-flight requests finish (SIGTERM too): close the pooled connections.
+        await app.state.engine.dispose()
+{%- else %}
     app.state.ready = True
     yield
     app.state.ready = False
+{%- endif %}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,5 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(meta.router)
     app.include_router(greetings.router, prefix="/api/v1")
+{%- if cookiecutter.database == 'postgres' %}
+    app.include_router(notes.router, prefix="/api/v1")
+{%- endif %}
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

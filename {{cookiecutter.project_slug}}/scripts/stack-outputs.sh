@@ -11,7 +11,7 @@ set -euo pipefail
 dir=${1:?usage: $0 DIR [BACKEND_CONFIG]}
 backend=${2:-backend.hcl}
 names=(service_url dashboard_url cluster_name service_name container_name task_definition_arn deployment_timeout_seconds
-  smoke_requests_per_minute)
+  smoke_requests_per_minute{% if cookiecutter.database == 'postgres' %} migration_task_definition_arn migration_container_name migration_network{% endif %})
 
 terraform -chdir="$dir" init -input=false -backend-config="$backend" >&2
 raw=$(terraform -chdir="$dir" output -json) || {

@@ -39,7 +39,7 @@ locals {
   }] }
 
   # name suffix => what fires it; `deployment` alarms are the ones ECS watches during deployments.
-  alarms = {
+  alarms = {{ "merge(local.database_alarms, " if cookiecutter.database == "postgres" }}{
     deploy-target-5xx-rate = {
       deployment  = true, comparison = "GreaterThanThreshold", threshold = 5, periods = 3, datapoints = 2, period = 60, missing = "notBreaching"
       label       = "Target 5xx rate (%)", expression = local.over_target_groups.MAX.rate
@@ -91,7 +91,33 @@ locals {
       metrics     = concat(local.per_target_group.errors, local.per_target_group.requests)
       description = "More than 1 % of ${local.name}'s requests answered 5xx for 15 minutes: a steady error rate no deployment explains (a dependency, bad input, a bug on one path). Start with the saved query ${local.name}/errors-by-path."
     }
+  }{{ ")" if cookiecutter.database == "postgres" }}
+
+{%- if cookiecutter.database == 'postgres' %}
+
+  # The database's (postgres.tf): one metric of the instance each.
+  database_metric = { for name in ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"] : name => [{
+    id         = "database", namespace = "AWS/RDS", metric_name = name, stat = name == "FreeStorageSpace" ? "Minimum" : "Average"
+    dimensions = tomap({ DBInstanceIdentifier = local.database_identifier })
+  }] }
+  database_alarms = {
+    database-cpu-high = {
+      deployment  = false, comparison = "GreaterThanThreshold", threshold = 80, periods = 3, datapoints = 3, period = 300, missing = "notBreaching"
+      label       = "Database CPU (%)", expression = "database", metrics = local.database_metric.CPUUtilization
+      description = "${local.name}'s database averaged over 80 % CPU for 15 minutes. Find the slow statements in ${local.database_log_group_name} (over a second each); a missing index is the usual cause. Raise database_instance_class if the load is real."
+    }
+    database-free-storage-low = {
+      deployment  = false, comparison = "LessThanThreshold", threshold = floor(var.database_allocated_storage * 1073741824 / 10), periods = 2, datapoints = 2, period = 300, missing = "notBreaching"
+      label       = "Database free storage (bytes)", expression = "database", metrics = local.database_metric.FreeStorageSpace
+      description = "${local.name}'s database has less than a tenth of its ${var.database_allocated_storage} GiB free (10 minutes). Storage grows by itself up to ${var.database_allocated_storage * 10} GiB, at most once every 6 hours: look for a table or log that grows without bound before it reaches that."
+    }
+    database-connections-high = {
+      deployment  = false, comparison = "GreaterThanThreshold", threshold = floor(local.database_max_connections * 0.8), periods = 3, datapoints = 3, period = 60, missing = "notBreaching"
+      label       = "Database connections", expression = "database", metrics = local.database_metric.DatabaseConnections
+      description = "${local.name}'s database had over 80 % of its about ${local.database_max_connections} connections (${var.database_instance_class}) in use for 3 minutes; new ones are refused at 100 %. Each task holds at most its pool (APP_DATABASE_POOL_SIZE + APP_DATABASE_MAX_OVERFLOW per worker): lower them, or max_capacity, or raise the instance class."
+    }
   }
+{%- endif %}
 
   deployment_alarm_names = [for key, alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name if local.alarms[key].deployment]
   alarm_arns             = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.arn]

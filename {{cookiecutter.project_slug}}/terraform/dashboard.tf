@@ -62,6 +62,27 @@ locals {
       )
       annotations = { horizontal = [{ label = "max_capacity", value = var.max_capacity }, { label = "min_capacity", value = var.min_capacity }] }
     } }),
+{%- if cookiecutter.database == 'postgres' %}
+    merge(local.widget, { properties = {
+      title = "Database: CPU (%) and connections", region = var.aws_region, stat = "Average", period = 60, view = "timeSeries"
+      metrics = [
+        ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.database_identifier, { label = "CPU (%)" }],
+        ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", local.database_identifier, { label = "Connections", yAxis = "right" }],
+      ]
+      annotations = { horizontal = [{ label = "connections alarm", value = floor(local.database_max_connections * 0.8), yAxis = "right" }] }
+    } }),
+    merge(local.widget, { properties = {
+      title = "Database: free storage (GiB) and latency (ms)", region = var.aws_region, stat = "Average", period = 60, view = "timeSeries"
+      metrics = [
+        [{ expression = "free / 1073741824", label = "Free storage (GiB)", id = "free_gib" }],
+        ["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", local.database_identifier, { id = "free", stat = "Minimum", visible = false }],
+        [{ expression = "read * 1000", label = "Read latency (ms)", id = "read_ms", yAxis = "right" }],
+        ["AWS/RDS", "ReadLatency", "DBInstanceIdentifier", local.database_identifier, { id = "read", visible = false }],
+        [{ expression = "write * 1000", label = "Write latency (ms)", id = "write_ms", yAxis = "right" }],
+        ["AWS/RDS", "WriteLatency", "DBInstanceIdentifier", local.database_identifier, { id = "write", visible = false }],
+      ]
+    } }),
+{%- endif %}
     { type = "alarm", width = 24, height = 4, properties = { title = "Alarms", alarms = local.alarm_arns } },
   ]
 }

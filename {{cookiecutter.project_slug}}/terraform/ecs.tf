@@ -39,9 +39,17 @@ resource "aws_ecs_task_definition" "app" {
       portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
       linuxParameters        = { initProcessEnabled = true }
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+{%- if cookiecutter.database == 'postgres' %}
+      environment            = [for name, value in merge(local.plain_environment, local.database_environment, { APP_DATABASE_USER = local.database_app_user }) : { name = name, value = value }]
+      # ECS reads these from SSM Parameter Store, and the application login's password from Secrets Manager,
+      # as the task starts; only their names are here.
+      secrets = concat([for name, parameter in var.secrets : { name = name, valueFrom = local.secret_arns[name] }],
+      [{ name = "APP_DATABASE_PASSWORD", valueFrom = "${aws_secretsmanager_secret.app_login.arn}:password::" }])
+{%- else %}
       environment            = [for name, value in local.plain_environment : { name = name, value = value }]
       # ECS reads these from SSM Parameter Store as the task starts; only their names are here.
       secrets = [for name, parameter in var.secrets : { name = name, valueFrom = local.secret_arns[name] }]
+{%- endif %}
       # The same probe as the Dockerfile HEALTHCHECK; it requests var.health_check_path inside the task.
       healthCheck = {
         command     = ["CMD", "python", "-m", "app.healthcheck"]
@@ -139,5 +147,5 @@ resource "aws_ecs_service" "app" {
     ignore_changes = [desired_count, task_definition{% if cookiecutter.deployment_strategy == "canary" %}, load_balancer{% endif %}]
   }
 
-  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.production, aws_iam_role_policy.execution]
+  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.production, aws_iam_role_policy.execution{% if cookiecutter.database == 'postgres' %}, aws_iam_role_policy.database_secrets{% endif %}]
 }

@@ -76,4 +76,9 @@ locals {
   container_name = "app"
   image          = "${local.image_repository_url}:${var.image_tag}"
   log_group_name = "/ecs/${local.name}"
+{%- if cookiecutter.database == 'postgres' %}
+
+  # The release's one-off migration task (postgres.tf).
+  migration_container_name = "migrate"
+{%- endif %}
 }

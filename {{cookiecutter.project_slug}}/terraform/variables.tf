@@ -82,11 +82,75 @@ variable "nat_mode" {
 }
 
 variable "enable_database_subnets" {
-  description = "Create an isolated database subnet tier (no route to the internet) and a database security group reachable only from the tasks."
+  description = "Create an isolated database subnet tier (no route to the internet) and a database security group reachable only from the tasks.{% if cookiecutter.database == 'postgres' %} The PostgreSQL database (postgres.tf) lives there: it needs true.{% endif %}"
   type        = bool
-  default     = false
+  default     = {{ "true" if cookiecutter.database == "postgres" else "false" }}
 }
 
+{%- if cookiecutter.database == 'postgres' %}
+variable "database_instance_class" {
+  description = "RDS instance class of the PostgreSQL database."
+  type        = string
+  default     = "{{ cookiecutter.database_instance_class }}"
+
+  validation {
+    condition     = can(regex("^db\\.[a-z]+[0-9]+[a-z]*\\.([0-9]*xlarge|micro|small|medium|large)$", var.database_instance_class))
+    error_message = "The database_instance_class must be an RDS class such as db.t4g.micro or db.m7g.large."
+  }
+}
+
+variable "database_engine_version" {
+  description = "PostgreSQL major version; RDS applies the minor versions in the maintenance window."
+  type        = string
+  default     = "{{ cookiecutter.database_engine_version }}"
+
+  validation {
+    condition     = contains(["14", "15", "16", "17", "18"], var.database_engine_version)
+    error_message = "The database_engine_version must be a PostgreSQL major version from 14 to 18."
+  }
+}
+
+variable "database_allocated_storage" {
+  description = "Storage of the database in GiB (gp3); it grows by itself up to ten times this."
+  type        = number
+  default     = {{ cookiecutter.database_allocated_storage }}
+
+  validation {
+    condition     = var.database_allocated_storage >= 20 && var.database_allocated_storage <= 65536 && floor(var.database_allocated_storage) == var.database_allocated_storage
+    error_message = "The database_allocated_storage must be a whole number of GiB from 20 to 65536."
+  }
+}
+
+variable "database_multi_az" {
+  description = "Keep a standby in a second AZ that RDS fails over to (twice the instance cost)."
+  type        = bool
+  default     = true
+}
+
+variable "database_backup_retention_days" {
+  description = "Days of automated backups (point-in-time recovery) RDS keeps."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.database_backup_retention_days >= 1 && var.database_backup_retention_days <= 35
+    error_message = "The database_backup_retention_days must be from 1 to 35 (0 would turn backups off)."
+  }
+}
+
+variable "database_deletion_protection" {
+  description = "Refuse to delete the database. Set false and apply before destroying the stack (docs/runbook.md, Destroy)."
+  type        = bool
+  default     = true
+}
+
+variable "database_app_password_version" {
+  description = "Raise it to give the application login a new password (written to its secret; the next release's migration task sets it)."
+  type        = number
+  default     = 1
+}
+
+{% endif -%}
 variable "database_port" {
   description = "Port the database tier's security group admits from the tasks."
   type        = number
@@ -390,8 +454,8 @@ variable "secrets" {
   default     = {}
 
   validation {
-    condition     = alltrue([for name, parameter in var.secrets : can(regex("^APP_[A-Z][A-Z0-9_]*$", name)) && !contains(keys(local.plain_environment), name)])
-    error_message = "Each key of secrets must be an APP_* name the app reads (APP_ then capitals, digits, '_'), and not one the task definition already sets (APP_ENVIRONMENT, APP_IMAGE_TAG, APP_PORT, APP_WORKERS, APP_KEEP_ALIVE_TIMEOUT, APP_SHUTDOWN_TIMEOUT, APP_FORWARDED_ALLOW_IPS, APP_DOCS_ENABLED)."
+    condition     = alltrue([for name, parameter in var.secrets : can(regex("^APP_[A-Z][A-Z0-9_]*$", name)) && !contains(keys(local.plain_environment), name){% if cookiecutter.database == 'postgres' %} && !startswith(name, "APP_DATABASE_"){% endif %}])
+    error_message = "Each key of secrets must be an APP_* name the app reads (APP_ then capitals, digits, '_'), and not one the task definition already sets (APP_ENVIRONMENT, APP_IMAGE_TAG, APP_PORT, APP_WORKERS, APP_KEEP_ALIVE_TIMEOUT, APP_SHUTDOWN_TIMEOUT, APP_FORWARDED_ALLOW_IPS, APP_DOCS_ENABLED{% if cookiecutter.database == 'postgres' %}, and the database's APP_DATABASE_*{% endif %})."
   }
 
   validation {

@@ -10,8 +10,13 @@ def test_health_reports_ok(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+{% if cookiecutter.database == 'postgres' -%}
+def test_ready_once_started_with_the_database(db_client: TestClient) -> None:
+    response = db_client.get(READY_PATH)
+{%- else -%}
 def test_ready_once_started(client: TestClient) -> None:
     response = client.get(READY_PATH)
+{%- endif %}
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 

@@ -49,8 +49,13 @@ def test_refused_settings_as_a_whole_do_not_echo_the_secret(monkeypatch: pytest.
     assert not leaks(str(refused.value))  # what the traceback on stderr (and in CloudWatch) shows
 
 
+{% if cookiecutter.database == 'postgres' -%}
+def test_no_log_line_or_response_carries_the_secret(capsys: pytest.CaptureFixture[str], database: Settings) -> None:
+    settings = Settings(environment="test", log_level="DEBUG", api_key=SECRET, database_name=database.database_name)
+{%- else -%}
 def test_no_log_line_or_response_carries_the_secret(capsys: pytest.CaptureFixture[str]) -> None:
     settings = Settings(environment="test", log_level="DEBUG", api_key=SECRET)
+{%- endif %}
     app = create_app(settings)
 
     @app.get("/boom")

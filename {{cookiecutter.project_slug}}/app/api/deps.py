@@ -2,8 +2,14 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+{%- if cookiecutter.database == 'postgres' %}
+from sqlalchemy.ext.asyncio import AsyncSession
+{%- endif %}
 
 from app.core.config import Settings
+{%- if cookiecutter.database == 'postgres' %}
+from app.database import database_session
+{%- endif %}
 
 
 def app_settings(request: Request) -> Settings:
@@ -12,3 +18,6 @@ def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+{%- if cookiecutter.database == 'postgres' %}
+SessionDep = Annotated[AsyncSession, Depends(database_session)]
+{%- endif %}

@@ -43,10 +43,7 @@ data "aws_iam_policy_document" "logs_key" {
     condition {
       test     = "ArnEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values = [
-        "${local.arn}:logs:${local.at}:log-group:/ecs/${local.name}",
-        "${local.arn}:logs:${local.at}:log-group:/vpc/${local.name}/flow-logs",
-      ]
+      values   = [for group in local.log_group_names : "${local.arn}:logs:${local.at}:log-group:${group}"]
     }
   }
 

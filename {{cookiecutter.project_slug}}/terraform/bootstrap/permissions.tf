@@ -30,7 +30,9 @@ locals {
   ecs_service = "${local.arn}:ecs:${local.at}:service/${local.name}/${local.name}"
   ecs_family  = "${local.arn}:ecs:${local.at}:task-definition/${local.name}:*"
   ecr_repo    = local.image_repository_arn
-  log_groups = flatten([for group in ["/ecs/${local.name}", "/vpc/${local.name}/flow-logs"] : [
+  # The service stack's log groups: the app's, the flow logs'{% if cookiecutter.database == 'postgres' %} and the one RDS exports PostgreSQL's log to{% endif %}.
+  log_group_names = ["/ecs/${local.name}", "/vpc/${local.name}/flow-logs"{% if cookiecutter.database == 'postgres' %}, "/aws/rds/instance/${local.name}/postgresql"{% endif %}]
+  log_groups = flatten([for group in local.log_group_names : [
     "${local.arn}:logs:${local.at}:log-group:${group}",
     "${local.arn}:logs:${local.at}:log-group:${group}:*",
   ]])
@@ -68,6 +70,21 @@ locals {
   ecs_load_balancing_policy = "${local.arn}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
   db_subnet_group           = "${local.arn}:rds:${local.at}:subgrp:${local.name}-database"
   service_boundary          = "${local.arn}:iam::${local.account_id}:policy/${local.name}-service-boundary"
+{%- if cookiecutter.database == 'postgres' %}
+
+  # The release's one-off migration task (the service stack's postgres.tf): its family and its tasks.
+  ecs_migration_family = "${local.arn}:ecs:${local.at}:task-definition/${local.name}-migrate:*"
+  ecs_task_arns        = "${local.arn}:ecs:${local.at}:task/${local.name}/*"
+  # The database (the service stack's postgres.tf) and what RDS creates for it: its final snapshot, and the
+  # master login's secret, whose name RDS chooses (rds!db-<uuid>); the application login's secret.
+  db_instance        = "${local.arn}:rds:${local.at}:db:${local.name}"
+  db_parameter_group = "${local.arn}:rds:${local.at}:pg:${local.name}-postgres"
+  db_option_groups   = "${local.arn}:rds:${local.at}:og:default:postgres-*"
+  db_snapshots       = "${local.arn}:rds:${local.at}:snapshot:${local.name}-final"
+  master_secrets     = "${local.arn}:secretsmanager:${local.at}:secret:rds!db-*"
+  app_login_secret   = "${local.arn}:secretsmanager:${local.at}:secret:${local.name}/database/app-*"
+  database_services  = ["rds.${local.region}.amazonaws.com", "secretsmanager.${local.region}.amazonaws.com"]
+{%- endif %}
 }
 
 # Pull-request plans read the state but never write it (they run with -lock=false).
@@ -179,6 +196,28 @@ data "aws_iam_policy_document" "stack_read" {
     actions   = ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"]
     resources = [local.db_subnet_group]
   }
+{%- if cookiecutter.database == 'postgres' %}
+
+  # The database, its parameters and its logins' secrets: their settings, never a secret's value.
+  statement {
+    sid       = "ReadTheDatabase"
+    actions   = ["rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource"]
+    resources = [local.db_instance, local.db_parameter_group]
+  }
+
+  statement {
+    sid       = "ReadTheApplicationLoginsSecret"
+    actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecretVersionIds"]
+    resources = [local.app_login_secret]
+  }
+
+  # The service stack finds the database's key by its alias, as it does the logs' key.
+  statement {
+    sid       = "FindTheDatabaseKey"
+    actions   = ["kms:DescribeKey"]
+    resources = [aws_kms_key.database.arn]
+  }
+{%- endif %}
 }
 
 # The plan role's whole policy, and the deploy role's reads: state and every resource of the stack.
@@ -437,7 +476,7 @@ data "aws_iam_policy_document" "deploy_compute" {
       "ecs:CreateCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:DeleteCluster",
       "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource",
     ]
-    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family]
+    resources = [local.ecs_cluster, local.ecs_service, local.ecs_family{% if cookiecutter.database == 'postgres' %}, local.ecs_migration_family{% endif %}]
   }
 
   statement {
@@ -520,7 +559,7 @@ data "aws_iam_policy_document" "deploy_compute" {
     condition {
       test     = "StringEquals"
       variable = "iam:AWSServiceName"
-      values   = ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"]
+      values   = ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"{% if cookiecutter.database == 'postgres' %}, "rds.amazonaws.com"{% endif %}]
     }
   }
 
@@ -594,6 +633,101 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   }
 }
 
+{%- if cookiecutter.database == 'postgres' %}
+# Deploy role: the database, its logins' secrets, and the release's one-off migration task.
+data "aws_iam_policy_document" "deploy_database" {
+  statement {
+    sid = "ManageTheDatabase"
+    actions = [
+      "rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance", "rds:RebootDBInstance",
+      "rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup", "rds:DeleteDBParameterGroup",
+      "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:CreateDBSnapshot",
+    ]
+    # CreateDBInstance is authorized on the instance and on each group it names or defaults to.
+    resources = [local.db_instance, local.db_parameter_group, local.db_subnet_group, local.db_option_groups, local.db_snapshots]
+  }
+
+  # The master password is RDS's, in Secrets Manager, never an argument (and so never in a plan or state).
+  statement {
+    sid       = "NeverAMasterPasswordOfOurOwn"
+    effect    = "Deny"
+    actions   = ["rds:CreateDBInstance"]
+    resources = ["*"]
+
+    condition {
+      test     = "Bool"
+      variable = "rds:ManageMasterUserPassword"
+      values   = ["false"]
+    }
+  }
+
+  # What RDS documents for a managed master password: it creates the secret as the caller.
+  statement {
+    sid       = "LetRdsCreateTheMasterSecret"
+    actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = [local.master_secrets]
+  }
+
+  # The application login's secret: Terraform writes its value (write-only, never read back or stored).
+  statement {
+    sid = "ManageTheApplicationLoginsSecret"
+    actions = [
+      "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+      "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource",
+      "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecretVersionIds",
+    ]
+    resources = [local.app_login_secret]
+  }
+
+  # The pipeline may store and change the secrets, never read them: only the execution role does, to hand
+  # them to the containers.
+  statement {
+    sid       = "NeverReadTheLogins"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.master_secrets, local.app_login_secret]
+  }
+
+  # RDS encrypts the storage, and Secrets Manager the two secrets, with the database's key, as the caller.
+  statement {
+    sid       = "UseTheDatabaseKeyThroughRdsAndSecretsManager"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"]
+    resources = [aws_kms_key.database.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.database_services
+    }
+  }
+
+  # The release runs the migration task of this project's cluster, then reads how it ended.
+  statement {
+    sid       = "RunTheMigrationTask"
+    actions   = ["ecs:RunTask"]
+    resources = [local.ecs_migration_family]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [local.ecs_cluster]
+    }
+  }
+
+  statement {
+    sid       = "WatchTheMigrationTask"
+    actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
+    resources = [local.ecs_task_arns]
+  }
+
+  statement {
+    sid       = "ReadTheMigrationsLog"
+    actions   = ["logs:GetLogEvents"]
+    resources = ["${local.arn}:logs:${local.at}:log-group:/ecs/${local.name}:log-stream:migrate/*"]
+  }
+}
+
+{% endif -%}
 # Deploy role: the alarms, their topic, the dashboard, the saved queries, and (canary services) passing
 # ECS the role it shifts traffic with.
 data "aws_iam_policy_document" "deploy_observability" {
@@ -653,6 +787,9 @@ locals {
     deploy-compute = data.aws_iam_policy_document.deploy_compute.json
     deploy-state   = data.aws_iam_policy_document.deploy_state_logs_and_keys.json
     deploy-observe = data.aws_iam_policy_document.deploy_observability.json
+{%- if cookiecutter.database == 'postgres' %}
+    deploy-data    = data.aws_iam_policy_document.deploy_database.json
+{%- endif %}
     }, { for document in data.aws_iam_policy_document.domain_write : "deploy-domain" => document.json },
     { for document in data.aws_iam_policy_document.domain_read : "domain-read" => document.json },
   )

@@ -108,6 +108,40 @@ data "aws_iam_policy_document" "service_boundary" {
       values   = [local.parameters]
     }
   }
+{%- if cookiecutter.database == "postgres" %}
+
+  # The database's two logins (database_key.tf): the application login's secret, and the master login's,
+  # which RDS names itself and tags with the instance it belongs to.
+  statement {
+    sid       = "ReadTheApplicationLoginsSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.app_login_secret]
+  }
+
+  statement {
+    sid       = "ReadThisDatabasesMasterSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.master_secrets]
+
+    condition {
+      test     = "StringEquals"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values   = [local.db_instance]
+    }
+  }
+
+  statement {
+    sid       = "DecryptTheLoginsThroughSecretsManager"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.database.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+  }
+{%- endif %}
 {%- if cookiecutter.deployment_strategy == "canary" %}
 
   # What AmazonECSInfrastructureRolePolicyForLoadBalancers grants, on this project's load balancer only.

@@ -27,7 +27,7 @@ run "deployment_alarms_roll_back_the_release" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.this) == 8 && alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms.arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms.arn])])
+    condition     = length(aws_cloudwatch_metric_alarm.this) == {{ 11 if cookiecutter.database == "postgres" else 8 }} && alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms.arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms.arn])])
     error_message = "Every alarm must notify the alarm topic when it fires and when it clears."
   }
 

@@ -11,8 +11,8 @@ variables {
   aws_region         = "us-east-1"
   availability_zones = ["us-east-1a", "us-east-1b"]
   secrets = {
-    APP_API_KEY           = "/svc-test/app-api-key"
-    APP_DATABASE_PASSWORD = "/svc-test/database/password"
+    APP_API_KEY       = "/svc-test/app-api-key"
+    APP_PARTNER_TOKEN = "/svc-test/partner/token"
   }
 }
 
@@ -20,7 +20,9 @@ run "secrets_are_references_never_values" {
   assert {
     condition = jsondecode(aws_ecs_task_definition.app.container_definitions)[0].secrets == [
       { name = "APP_API_KEY", valueFrom = "arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/app-api-key" },
-      { name = "APP_DATABASE_PASSWORD", valueFrom = "arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/database/password" },
+      { name = "APP_PARTNER_TOKEN", valueFrom = "arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/partner/token" },{% if cookiecutter.database == "postgres" %}
+      # The database's application login, from its Secrets Manager secret (postgres.tf).
+      { name = "APP_DATABASE_PASSWORD", valueFrom = "${aws_secretsmanager_secret.app_login.arn}:password::" },{% endif %}
     ]
     error_message = "Each secret must reach the container as a valueFrom reference to its SSM parameter."
   }
@@ -31,7 +33,7 @@ run "secrets_are_references_never_values" {
   }
 
   assert {
-    condition     = one([for statement in data.aws_iam_policy_document.execution.statement : statement.resources if statement.sid == "ReadTheseSecrets"]) == toset(["arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/app-api-key", "arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/database/password"])
+    condition     = one([for statement in data.aws_iam_policy_document.execution.statement : statement.resources if statement.sid == "ReadTheseSecrets"]) == toset(["arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/app-api-key", "arn:aws:ssm:us-east-1:123456789012:parameter/svc-test/partner/token"])
     error_message = "The execution role must read exactly the configured parameters."
   }
 
@@ -74,7 +76,7 @@ run "without_secrets_the_role_reads_none" {
   }
 
   assert {
-    condition     = length([for statement in data.aws_iam_policy_document.execution.statement : statement if statement.sid == "ReadTheseSecrets"]) == 0 && jsondecode(aws_ecs_task_definition.app.container_definitions)[0].secrets == []
+    condition     = length([for statement in data.aws_iam_policy_document.execution.statement : statement if statement.sid == "ReadTheseSecrets"]) == 0 && jsondecode(aws_ecs_task_definition.app.container_definitions)[0].secrets == [{% if cookiecutter.database == "postgres" %}{ name = "APP_DATABASE_PASSWORD", valueFrom = "${aws_secretsmanager_secret.app_login.arn}:password::" }{% endif %}]
     error_message = "Without secrets, the role reads no parameter and the container gets none."
   }
 }

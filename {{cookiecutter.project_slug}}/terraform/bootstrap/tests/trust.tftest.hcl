@@ -342,7 +342,7 @@ run "the_logs_key_serves_this_projects_log_groups_and_alarm_topic_only" {
   }
 
   assert {
-    condition     = jsonencode([for condition in one([for statement in data.aws_iam_policy_document.logs_key.statement : statement if statement.sid == "CloudWatchLogsEncryptsTheseLogGroups"]).condition : condition.values]) == jsonencode([["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/svc-test", "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/svc-test/flow-logs"]])
-    error_message = "CloudWatch Logs may use the key for this project's two log groups only."
+    condition     = jsonencode([for condition in one([for statement in data.aws_iam_policy_document.logs_key.statement : statement if statement.sid == "CloudWatchLogsEncryptsTheseLogGroups"]).condition : condition.values]) == jsonencode([["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/svc-test", "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/svc-test/flow-logs"{% if cookiecutter.database == "postgres" %}, "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/svc-test/postgresql"{% endif %}]])
+    error_message = "CloudWatch Logs may use the key for this project's log groups only."
   }
 }

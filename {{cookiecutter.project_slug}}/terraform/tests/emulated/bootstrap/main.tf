@@ -1,5 +1,5 @@
 # Test helper of tests/emulated: what the service stack reads from the bootstrap stack (its image
-# repository, the service's roles and the logs key) and from the account (the hosted zone of domain_name, when there is one), created in the
+# repository, the service's roles and the logs key{% if cookiecutter.database == "postgres" %} and database key{% endif %}) and from the account (the hosted zone of domain_name, when there is one), created in the
 # emulated account before the stack is applied.
 terraform {
   required_providers {
@@ -62,7 +62,8 @@ resource "aws_kms_key" "logs" {
         Principal = { Service = "logs.${var.aws_region}.amazonaws.com" }
         Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = [
           "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/ecs/${var.project}",
-          "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/vpc/${var.project}/flow-logs",
+          "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/vpc/${var.project}/flow-logs",{% if cookiecutter.database == "postgres" %}
+          "arn:aws:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/rds/instance/${var.project}/postgresql",{% endif %}
         ] } }
       },
     ]
@@ -73,6 +74,28 @@ resource "aws_kms_alias" "logs" {
   name          = "alias/${var.project}-logs"
   target_key_id = aws_kms_key.logs.key_id
 }
+{%- if cookiecutter.database == "postgres" %}
+
+# A stand-in for the bootstrap's database key (terraform/bootstrap/database_key.tf): the account administers it
+# and its principals use it through IAM, as there.
+resource "aws_kms_key" "database" {
+  description             = "Stand-in for the bootstrap's database key"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountAdministersTheKey", Effect = "Allow", Action = "kms:*", Resource = "*"
+      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+    }]
+  })
+}
+
+resource "aws_kms_alias" "database" {
+  name          = "alias/${var.project}-database"
+  target_key_id = aws_kms_key.database.key_id
+}
+{%- endif %}
 
 variable "hosted_zone" {
   type    = string
