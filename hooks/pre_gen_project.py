@@ -293,6 +293,10 @@ def check_secret_names(value: str, context: Mapping[str, str]) -> str | None:
                 f"APP_*), not one the task definition sets ({', '.join(PLAIN_ENVIRONMENT)}); or leave it empty")
     if len(set(names)) != len(names):
         return "names a secret twice; list each once"
+    taken = [name for name in names if name.startswith("APP_DATABASE_")]
+    if taken and wants_database(context):
+        return (f"{', '.join(taken)}: with database=postgres the task definition sets the APP_DATABASE_* settings "
+                "itself (the password from the database's own secret); name the secret otherwise")
     return None
 
 

@@ -22,6 +22,7 @@ import hcl2
 import pytest
 
 from tests import backstage as backstage_code
+from tests import postgres
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -39,7 +40,8 @@ VARIANTS = [
         id="py313-arm64",
     ),
     pytest.param({"nat_mode": "single", "enable_database_subnets": "yes", "container_insights": "disabled",
-                  "environments": "production"}, id="single-nat-database-production-only"),
+                  "environments": "production", "database": "postgres", "database_instance_class": "db.m7g.large",
+                  "database_engine_version": "16"}, id="single-nat-postgres-production-only"),
     pytest.param(
         {"enable_https": "yes", "acm_certificate_arn": CERTIFICATE.format(region="us-east-1"),
          "create_oidc_provider": "yes", "deployment_strategy": "canary", "alarm_email": "oncall@example.com",
@@ -190,11 +192,12 @@ def uv_sync(uv: str, project: Path, environment: Path, *options: str,
 
 @pytest.fixture(scope="session")
 def rendered_python(bakery, uv) -> str:
-    """One virtual environment installed from the rendered projects' uv.lock (the runtime dependencies and the
-    dev group, as `make install` installs them), shared by all variants: their pyproject.toml and uv.lock
-    are the same in every render (tests/test_rendered_dependencies.py)."""
+    """One virtual environment installed from the rendered projects' uv.lock (the runtime dependencies, the
+    dev group, and the database group `make install` adds with database=postgres), shared by all variants:
+    their pyproject.toml and uv.lock are the same in every render (tests/test_rendered_dependencies.py)."""
     default = bakery({})
-    digest = hashlib.sha256(sys.version.encode())
+    groups = ("--group", "database")
+    digest = hashlib.sha256(" ".join([sys.version, *groups]).encode())
     for name in ("pyproject.toml", "uv.lock"):
         digest.update((default / name).read_bytes())
     env_dir = CACHE_DIR / f"rendered-env-{digest.hexdigest()[:16]}"
@@ -202,9 +205,29 @@ def rendered_python(bakery, uv) -> str:
     with file_lock(CACHE_DIR / "rendered-env.lock"):
         if not (env_dir / ".complete").exists():
             shutil.rmtree(env_dir, ignore_errors=True)
-            uv_sync(uv, default, env_dir)
+            uv_sync(uv, default, env_dir, *groups)
             (env_dir / ".complete").touch()
     return str(python)
+
+
+@pytest.fixture(scope="session")
+def postgres_binaries() -> Path:
+    """The PostgreSQL server's programs (tests/postgres.py), for the renders with a database."""
+    binaries = postgres.server_binaries()
+    hint = "scripts/install-system-deps.sh (Debian's postgresql package: initdb and pg_ctl)"
+    if binaries is None:
+        missing("PostgreSQL's initdb and pg_ctl", hint)
+    if postgres.run_as_server_user() and shutil.which("runuser") is None:
+        missing("runuser (to run PostgreSQL as the postgres user, not root)", hint)
+    return binaries
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_binaries) -> Iterator[postgres.Server]:
+    """A real PostgreSQL server on 127.0.0.1 for this test session, stopped and deleted at its end."""
+    server = postgres.start(postgres_binaries)
+    yield server
+    server.stop()
 
 
 def unquote(value):

@@ -20,6 +20,10 @@ VALID = {
     "vpc_cidr": "10.0.0.0/16",
     "nat_mode": "per-az",
     "enable_database_subnets": "no",
+    "database": "none",
+    "database_instance_class": "db.t4g.micro",
+    "database_allocated_storage": "20",
+    "database_engine_version": "17",
     "enable_https": "no",
     "acm_certificate_arn": "",
     "domain_name": "",
@@ -132,3 +136,28 @@ def test_next_steps_bootstrap_each_account_when_production_has_its_own():
     text = post_gen_project.next_steps({**VALID, "staging_account_id": "210987654321"}, Path("/work/orders-api"))
     assert text.index("make bootstrap ENV=production") < text.index("make bootstrap ENV=staging")
     assert "123456789012" in text and "210987654321" in text
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("database_instance_class", "db.x2g.large", "FAMILY one of"),
+    ("database_instance_class", "t4g.micro", "db.FAMILY.SIZE"),
+    ("database_instance_class", "db.m7g.micro", "the burstable (t) classes run micro to 2xlarge"),
+    ("database_instance_class", "db.t4g.8xlarge", "has no size '8xlarge'"),
+    ("database_allocated_storage", "19", "from 20 to 65536 GiB"),
+    ("database_allocated_storage", "65537", "from 20 to 65536 GiB"),
+    ("database_engine_version", "17.2", "no minor version here"),
+    ("database_engine_version", "13", "one of 14, 15, 16, 17, 18"),
+    ("secret_names", "APP_API_KEY,APP_DATABASE_PASSWORD", "the task definition sets the APP_DATABASE_* settings"),
+])
+def test_database_inputs_are_checked_when_there_is_a_database(name, value, reason):
+    """Each bad value is refused with a database, naming the input, the value and what is allowed; without one
+    the database's inputs are not used, so they are not checked."""
+    problems = pre_gen_project.validate({**VALID, "database": "postgres", name: value})
+    assert len(problems) == 1 and problems[0].startswith(f"{name}={value!r}: ") and reason in problems[0], problems
+    assert pre_gen_project.validate({**VALID, name: value}) == []
+
+
+@pytest.mark.parametrize("value", ["db.t4g.micro", "db.t3.2xlarge", "db.m7g.large", "db.r8g.16xlarge",
+                                   "db.m6id.xlarge"])
+def test_database_instance_classes_rds_offers_pass(value):
+    assert pre_gen_project.validate({**VALID, "database": "postgres", "database_instance_class": value}) == []

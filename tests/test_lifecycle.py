@@ -35,7 +35,8 @@ from tests.iam import evaluator, quotas
 from tests.iam.authorization import GITHUB_CONDITION_CLAIMS, OIDC_HOST
 from tests.iam.evaluator import Request
 from tests.iam.proof import explain, managed_policy, prove, role_policies
-from tests.iam.refusals import Project, environment_probes, fixed_probes, judge, read_applied, writes_of
+from tests.iam.refusals import (Database, Project, database_probes, environment_probes, fixed_probes, judge,
+                                read_applied, writes_of)
 
 LONGEST_REGION = "ap-northeast-2"  # 14 characters, as long as any region the template accepts; four AZs
 EVERYTHING_AT_ONCE = {
@@ -49,7 +50,8 @@ EVERYTHING_AT_ONCE = {
     "create_oidc_provider": "auto",
     "deployment_strategy": "canary",
     "alarm_email": "oncall@example.com",
-    "secret_names": "APP_API_KEY,APP_DATABASE_PASSWORD",
+    "secret_names": "APP_API_KEY,APP_PARTNER_TOKEN",
+    "database": "postgres",
     "domain_name": "inventory.platform.example.com",
     "hosted_zone": "platform.example.com",
 }
@@ -200,6 +202,19 @@ def neighbour(lifecycle, bakery, tmp_path_factory) -> Project:
         other = Pipeline(project, lifecycle.pipeline.account, lifecycle.pipeline.terraform, answers, workdir)
         NEIGHBOURS[id(lifecycle)] = project_of(answers, other.bootstrap())
     return NEIGHBOURS[id(lifecycle)]
+
+
+def database_probes_of(lifecycle, own: Project, emulated_account) -> list:
+    """With a database, what no role but the execution role may read (tests/iam/refusals.py, database_probes);
+    the master login's secret is the one RDS created in the lifecycle."""
+    if "database_kms_key_arn" not in lifecycle.bootstrap_outputs:
+        return []
+    (instance,) = [item for item in lifecycle.databases if item["DBInstanceIdentifier"] == own.name]
+    key = lifecycle.bootstrap_outputs["database_kms_key_arn"]
+    policy = emulated_account.client("kms", ADMINISTRATOR, own.region).get_key_policy(KeyId=key, PolicyName="default")
+    return database_probes(own, Database(
+        instance["DBInstanceArn"], instance["MasterUserSecret"]["SecretArn"],
+        own.arn("secretsmanager", f"secret:{own.name}/database/app-AbCdEf"), key, json.loads(policy["Policy"])))
 
 
 def assert_every_call_allowed(lifecycle, judged, record_property) -> None:
@@ -533,8 +548,9 @@ class TestLifecycle:
             f"each service role must carry the boundary: {applied.role_boundaries}"
         deploy = own.deploy_role.rsplit("/", 1)[-1]
         deploy_writes = writes_of([item.authorization for item in proof.judged if item.role == deploy])
-        judged_probes = judge(fixed_probes(own, neighbour, applied) + deploy_writes, own,
-                              {"deploy": policies[own.deploy_role], "plan": policies[own.plan_role]}, applied.boundary)
+        judged_probes = judge(fixed_probes(own, neighbour, applied) + deploy_writes + database_probes_of(
+            lifecycle, own, emulated_account), own, {"deploy": policies[own.deploy_role],
+                                                     "plan": policies[own.plan_role]}, applied.boundary)
         refused = sum(not item.probe.allowed for item in judged_probes)
         record_property("summary", f"refusal proof: {len(judged_probes)} probes, {refused} must be refused "
                                    f"({len(deploy_writes)} of them the deploy role's writes tried as the plan "
@@ -567,6 +583,47 @@ class TestLifecycle:
 
 
 # The renders with staging, then production, in one account.
+# The render with a database (database=postgres): everything at once.
+WITH_DATABASE = [LIFECYCLES[1]]
+
+
+@pytest.mark.parametrize("lifecycle", WITH_DATABASE, indirect=True)
+class TestDatabase:
+    def test_each_release_migrates_before_it_deploys(self, lifecycle, emulated_account):
+        """Every environment's release ran the migration task of its new image (the migration task definition
+        rendered with that image) to a clean exit, before it registered the service's revision."""
+        lifecycle.require("the release job")
+        ecs = emulated_account.client("ecs", ADMINISTRATOR, lifecycle.pipeline.region)
+        for name, release in lifecycle.releases.items():
+            assert "Migrations applied: task " in release["migrated"], (name, release["migrated"])
+            (migration,) = re.findall(r"Registered (arn:\S+);", release["migrated"])
+            (container,) = ecs.describe_task_definition(taskDefinition=migration)["taskDefinition"][
+                "containerDefinitions"]
+            assert container["image"] == release["image"] and container["command"] == ["python", "-m", "app.migrate"]
+            assert int(migration.rsplit(":", 1)[1]) >= 2, "the rendered copy is a new revision of the family"
+
+    def test_a_failing_migration_stops_the_release_before_anything_is_deployed(self, lifecycle):
+        lifecycle.require("the release whose migration fails")
+        failed = lifecycle.failed_migration
+        assert failed, "the database render's lifecycle had no release whose migration fails"
+        assert "::error title=The migration failed::" in failed["verdict"], failed["verdict"]
+        task_id = re.search(r"Migration task (\S+) started", failed["output"])[1]
+        name = lifecycle.pipeline.environments[0].resource_name
+        assert f"stream migrate/migrate/{task_id}" in failed["verdict"] and f"/ecs/{name}" in failed["verdict"]
+        assert "exit code 1" in failed["verdict"] and "nothing was deployed" in failed["verdict"]
+        assert failed["before"] == failed["after"], "the service's deployments changed"
+
+    def test_the_database_is_private_encrypted_and_protected(self, lifecycle, emulated_account):
+        """Read back from RDS after the first release, in production: the instance the stack created."""
+        lifecycle.require("the release job")
+        production = lifecycle.pipeline.production
+        (instance,) = [item for item in lifecycle.databases if item["DBInstanceIdentifier"] == production.resource_name]
+        assert instance["Engine"] == "postgres" and instance["StorageEncrypted"] and instance["DeletionProtection"]
+        assert not instance["PubliclyAccessible"] and instance["MultiAZ"]
+        assert instance["MasterUserSecret"]["KmsKeyId"] == instance["KmsKeyId"]
+        assert instance["BackupRetentionPeriod"] == 14 and instance["StorageType"] == "gp3"
+
+
 @pytest.mark.parametrize("lifecycle", WITH_STAGING, indirect=True)
 class TestEnvironments:
     def test_an_alarmed_release_in_staging_never_reaches_production(self, lifecycle):

@@ -1,20 +1,18 @@
 """database=postgres: the rendered project passes its own tests against a real PostgreSQL server (tests/postgres.py),
 its `make db` starts, serves and stops a server of its own, its image installs the database packages from wheels;
 database=none renders carry no database code and install no database package."""
-import hashlib
 import re
 import shutil
 import socket
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import postgres
-from tests.conftest import CACHE_DIR, file_lock, missing, run, uv_sync
+from tests.conftest import run
 from tests.test_rendered_dependencies import build_stage, exported, installed, wheel_serves
 
 POSTGRES = {"database": "postgres"}
@@ -23,7 +21,6 @@ DATABASE_PACKAGES = {"sqlalchemy", "asyncpg", "alembic", "greenlet"}
 DEPLOYED_SETTINGS = {"APP_DATABASE_HOST", "APP_DATABASE_PORT", "APP_DATABASE_NAME", "APP_DATABASE_USER",
                      "APP_DATABASE_PASSWORD", "APP_DATABASE_SSL", "APP_DATABASE_GRANT_USER",
                      "APP_DATABASE_GRANT_PASSWORD"}
-INSTALL_HINT = "scripts/install-system-deps.sh (Debian's postgresql package: initdb and pg_ctl)"
 
 
 @pytest.fixture(scope="session")
@@ -32,35 +29,9 @@ def postgres_project(bakery) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_python(postgres_project, uv) -> str:
-    """An environment of the database render as its `make install` makes it: runtime, database and dev groups."""
-    digest = hashlib.sha256(sys.version.encode())
-    for name in ("pyproject.toml", "uv.lock"):
-        digest.update((postgres_project / name).read_bytes())
-    env_dir = CACHE_DIR / f"rendered-database-env-{digest.hexdigest()[:16]}"
-    with file_lock(CACHE_DIR / "rendered-database-env.lock"):
-        if not (env_dir / ".complete").exists():
-            shutil.rmtree(env_dir, ignore_errors=True)
-            uv_sync(uv, postgres_project, env_dir, "--group", "database")
-            (env_dir / ".complete").touch()
-    return str(env_dir / "bin" / "python")
-
-
-@pytest.fixture(scope="session")
-def server_binaries() -> Path:
-    binaries = postgres.server_binaries()
-    if binaries is None:
-        missing("PostgreSQL's initdb and pg_ctl", INSTALL_HINT)
-    if postgres.run_as_server_user() and shutil.which("runuser") is None:
-        missing("runuser (to run PostgreSQL as the postgres user, not root)", INSTALL_HINT)
-    return binaries
-
-
-@pytest.fixture(scope="session")
-def postgres_server(server_binaries) -> Iterator[postgres.Server]:
-    server = postgres.start(server_binaries)
-    yield server
-    server.stop()
+def database_python(rendered_python) -> str:
+    """The rendered projects' shared environment: it has the database group too (tests/conftest.py)."""
+    return rendered_python
 
 
 def test_the_rendered_tests_pass_against_postgresql(postgres_project, database_python, postgres_server):
@@ -99,7 +70,7 @@ def test_the_settings_take_what_the_infrastructure_passes(postgres_project, data
     assert "COPY app ./app" in dockerfile, "the migrations (app/migrations) reach the image with the app"
 
 
-def test_make_db_starts_a_server_the_project_reaches_then_stops_it(postgres_project, server_binaries):
+def test_make_db_starts_a_server_the_project_reaches_then_stops_it(postgres_project, postgres_binaries):
     """`make db` as a developer runs it, twice (the second finds it running), then `make db-stop`."""
     # Outside pytest's base directory (root's alone): as root, the server runs as the postgres user.
     workspace = Path(tempfile.mkdtemp(prefix="template-make-db-"))
@@ -107,7 +78,7 @@ def test_make_db_starts_a_server_the_project_reaches_then_stops_it(postgres_proj
     project = workspace / "project"
     shutil.copytree(postgres_project, project, ignore=shutil.ignore_patterns(".venv*", ".db"))
     port = str(postgres.free_port())
-    make = ["make", f"DB_PORT={port}", f"PG_BIN={server_binaries}", f"PYTHON={sys.executable}"]
+    make = ["make", f"DB_PORT={port}", f"PG_BIN={postgres_binaries}", f"PYTHON={sys.executable}"]
     try:
         first = run([*make, "db"], cwd=project, timeout=120)
         assert f"on 127.0.0.1:{port}, database " in first.stdout, first.stdout
@@ -116,11 +87,11 @@ def test_make_db_starts_a_server_the_project_reaches_then_stops_it(postgres_proj
         assert oct((project / ".db/password").stat().st_mode & 0o777) == "0o600"
         name = re.search(r"^DB_NAME := (\S+)$", (project / "Makefile").read_text(), re.MULTILINE)[1]
         password = (project / ".db/password").read_text().strip()
-        answer = run([str(server_binaries / "psql"), "--host=127.0.0.1", f"--port={port}", "--username=postgres",
+        answer = run([str(postgres_binaries / "psql"), "--host=127.0.0.1", f"--port={port}", "--username=postgres",
                       f"--dbname={name}", "--no-psqlrc", "--tuples-only", "--no-align", "--command=SELECT 1"],
                      cwd=project, env={"PGPASSWORD": password})
         assert answer.stdout.strip() == "1"
-        refused = run([str(server_binaries / "psql"), "--host=127.0.0.1", f"--port={port}", "--username=postgres",
+        refused = run([str(postgres_binaries / "psql"), "--host=127.0.0.1", f"--port={port}", "--username=postgres",
                        "--dbname=postgres", "--no-psqlrc", "--command=SELECT 1"], cwd=project,
                       env={"PGPASSWORD": "not-the-password"}, ok=(2,))
         assert "password authentication failed" in refused.stderr

@@ -8,8 +8,11 @@ def test_flake8_passes(project, rendered_python):
     run([rendered_python, "-m", "flake8"], cwd=project)
 
 
-def test_rendered_tests_pass(project, rendered_python):
-    result = run([rendered_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+def test_rendered_tests_pass(project, answers, rendered_python, request):
+    """With a database, against a real PostgreSQL server (tests/postgres.py): no test may skip."""
+    server = request.getfixturevalue("postgres_server") if answers["database"] == "postgres" else None
+    result = run([rendered_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
+                 env=server.environment if server else None)
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
     assert " failed" not in result.stdout and " skipped" not in result.stdout
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from tests.emulator import ecs_actions
 from tests.emulator.recording import last_sequence, read_calls
 from tests.emulator.server import rendered_emulator
 
@@ -70,7 +71,8 @@ class EmulatedAccount:
                 [sys.executable, "-m", "tests.emulator.server", "--record", str(self.record),
                  "--port-file", str(self.port_file)],
                 cwd=TEMPLATE_DIR, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(TEMPLATE_DIR)})
+                env={**os.environ, "PYTHONPATH": str(TEMPLATE_DIR),
+                     "AWS_EMULATOR_FAILING_IMAGES": f"@{ecs_actions.pushed_digest(ecs_actions.FAILING_MIGRATION_TAG)}"})
         deadline = time.monotonic() + START_TIMEOUT
         while not self.port_file.exists() or not self.port_file.read_text().strip():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -45,6 +45,16 @@ def image_manifest(tag: str) -> str:
                        "layers": []})
 
 
+def pushed_digest(tag: str) -> str:
+    """The digest ECR gives the stand-in image pushed for `tag` (the SHA-256 of its manifest)."""
+    return "sha256:" + hashlib.sha256(image_manifest(tag).encode()).hexdigest()
+
+
+# A commit whose migrations fail: the emulated account's one-off tasks of its image exit with 1
+# (AWS_EMULATOR_FAILING_IMAGES, scripts/aws_emulator.py).
+FAILING_MIGRATION_TAG = "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"
+
+
 def push_image(ecr, repository: str, tag: str) -> str:
     """Record `repository:tag` as pushed (the final PutImage of `docker push`); returns the digest."""
     image = ecr.put_image(repositoryName=repository, imageManifest=image_manifest(tag), imageTag=tag)["image"]

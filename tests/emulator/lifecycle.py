@@ -9,7 +9,8 @@
    the image and tags it `initial`; each applies its saved plan (the service is created on that image),
    deploys a new task definition revision of the same image and waits for the rollout; then the next
    release, in the first environment, during whose rollout a deployment alarm fires: ECS rolls it back,
-   the job fails naming the alarm, and no other environment is touched;
+   the job fails naming the alarm, and no other environment is touched; with a database, every release runs
+   the migration task before it deploys, and one more release, whose migration fails, stops before deploying;
 4. the plan jobs again: they must find nothing to change;
 5. one more availability zone in prod.tfvars, planned: only that AZ's resources may be added;
 6. `make destroy ENV=...` with each environment's deploy role, production's last: the teardown of another
@@ -39,6 +40,8 @@ class Lifecycle:
     deployed: dict[str, str] = field(default_factory=dict)  # production's first release
     alarmed: dict[str, str] = field(default_factory=dict)  # in the first environment
     production_during_alarm: dict[str, str] = field(default_factory=dict)  # production's service before, after
+    databases: list[dict] = field(default_factory=list)  # production account's RDS instances after the releases
+    failed_migration: dict[str, str] = field(default_factory=dict)  # with a database: a release whose migration fails
     state_clusters: dict[str, list[str]] = field(default_factory=dict)  # environment -> clusters its state holds
     execution_policies: dict[str, dict] = field(default_factory=dict)
     second_plan_changes: bool | None = None
@@ -103,9 +106,13 @@ def run(pipeline: Pipeline, zone_to_add: str, move_bootstrap_state: bool = False
         lifecycle.state_clusters = {environment.name: clusters_in_state(pipeline, environment)
                                     for environment in pipeline.environments}
         lifecycle.execution_policies = pipeline.execution_role_policies()
+        lifecycle.databases = pipeline.account.client("rds", pipeline.administrator(), pipeline.region
+                                                      ).describe_db_instances()["DBInstances"]
         before = production_service(pipeline)
         lifecycle.alarmed = pipeline.release_an_alarm_stops(ALARMED_IMAGE_TAG, lifecycle.releases[first.name], first)
         lifecycle.production_during_alarm = {"before": before, "after": production_service(pipeline)}
+        if "migration_task_definition_arn" in lifecycle.releases[first.name]:
+            lifecycle.failed_migration = pipeline.release_a_migration_fails(lifecycle.releases[first.name], first)
         lifecycle.second_plan_changes = False
         for environment in pipeline.environments:
             again = pipeline.plan(f"plan-again-{environment.name}", environment)

@@ -348,6 +348,7 @@ class Pipeline:
                 cluster=stack["cluster_name"], services=[stack["service_name"]])["services"][0]["deployments"]
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
+            migrated = self.migrate(ecs, stack, image, credentials, directory)
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])
             self.run(["scripts/verify-deployment.sh", stack["cluster_name"], stack["service_name"], revision, "120"],
                      credentials, cwd=directory, extra={"VERIFY_INTERVAL": "1"})
@@ -355,7 +356,53 @@ class Pipeline:
                 # A re-run of the release: the tag is there, nothing is pushed again, the same digest is named.
                 again = self.run(["scripts/push-image.sh", tagged], credentials, cwd=directory).stdout
         return {**stack, "revision": revision, "image": image, "digest": image_digest, "applied": applied,
-                "pushed": pushed, "again": again, "deployments_before_release": json.dumps(before, default=str)}
+                "pushed": pushed, "again": again, "migrated": migrated.stdout if migrated else "",
+                "deployments_before_release": json.dumps(before, default=str)}
+
+    def migrate(self, ecs, stack: Mapping[str, str], image: str, credentials: Credentials, directory: Path,
+                ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess | None:
+        """With a database, the workflow's migration steps: render the migration task definition with the image
+        (amazon-ecs-render-task-definition, into a file as the action writes it) and scripts/run-migration.sh,
+        which registers it, runs it and waits for it. None for renders without a database."""
+        if "migration_task_definition_arn" not in stack:
+            return None
+        document = ecs_actions.render_task_definition(ecs, stack["migration_task_definition_arn"],
+                                                      stack["migration_container_name"], image, {})
+        rendered = directory / ".github-run" / "migration-task-definition.json"
+        rendered.parent.mkdir(exist_ok=True)
+        rendered.write_text(json.dumps(document, default=str))
+        return self.run(["scripts/run-migration.sh", stack["cluster_name"], str(rendered),
+                         stack["migration_container_name"], stack["migration_network"], "120"],
+                        credentials, cwd=directory, extra={"MIGRATION_INTERVAL": "0"}, ok=ok)
+
+    def release_a_migration_fails(self, stack: Mapping[str, str], environment: Environment | None = None
+                                  ) -> dict[str, str]:
+        """The release of a commit whose migrations fail (FAILING_MIGRATION_TAG): its image is pushed, the
+        migration task runs and exits with 1, scripts/run-migration.sh fails the job naming the task and its
+        log, and the deploy steps after it never run: the service keeps the revision it runs."""
+        environment = environment or self.environments[0]
+        directory = self.checkout("release-migration-fails")
+        administrator_ecs = self.account.client("ecs", self.administrator(environment), self.region)
+
+        def service() -> str:
+            (described,) = administrator_ecs.describe_services(
+                cluster=stack["cluster_name"], services=[stack["service_name"]])["services"]
+            return json.dumps([(item["taskDefinition"], item["status"]) for item in described["deployments"]])
+
+        before = service()
+        tag = ecs_actions.FAILING_MIGRATION_TAG
+        with self.step(f"release {tag[:12]} to {environment.name}, its migration fails (deploy role)", "deploy"):
+            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "migration-fails")
+            ecr = self.account.client("ecr", credentials, self.region)
+            ecs = self.account.client("ecs", credentials, self.region)
+            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
+            repository = self.answers["project_slug"]
+            pushed = self.run(["scripts/push-image.sh", f"{registry}/{repository}:{tag}"], credentials,
+                              cwd=directory).stdout
+            image = f"{registry}/{repository}@{outputs_of(pushed)['digest']}"
+            verdict = self.migrate(ecs, stack, image, credentials, directory, ok=(1,))
+        return {"image": image, "verdict": verdict.stderr, "output": verdict.stdout, "before": before,
+                "after": service()}
 
     def execution_role_policies(self, environment: Environment | None = None) -> dict[str, dict]:
         """The inline policies of the role ECS starts an environment's tasks with, as the apply left them."""

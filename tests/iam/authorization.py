@@ -132,6 +132,8 @@ class AccountState:
         self.route_table_associations: dict[str, tuple[str, str | None]] = {}  # -> (route table, subnet or gateway)
         self.address_associations: dict[str, tuple[str, str | None]] = {}  # ID or public IP -> (allocation, ENI)
         self.task_roles: dict[str, tuple[str, ...]] = {}
+        self.secrets: dict[str, str] = {}  # "account|name" -> the secret's ARN
+        self.secret_keys: dict[str, str] = {}  # secret ARN -> the KMS key it is encrypted with
 
     def key_arn(self, key: str) -> str:
         return self.kms_keys.get(key) or self.kms_keys.get(f"{self.account}|{key}", key)
@@ -779,6 +781,138 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         "RemoveTagsFromResource": lambda m, c: [m.on(c, "rds:RemoveTagsFromResource", p(c, "ResourceName"))],
     }
 
+    def db_instance(m: Model, c: Call) -> str:
+        return m.arn("rds", c.region, f"db:{p(c, 'DBInstanceIdentifier')}")
+
+    def parameter_group(m: Model, c: Call) -> str:
+        return m.arn("rds", c.region, f"pg:{p(c, 'DBParameterGroupName')}")
+
+    def rds_key(m: Model, c: Call, key: str | None, actions: tuple[str, ...], service: str, why: str) -> list:
+        """A KMS key RDS (or Secrets Manager, for the master login's secret) uses on the caller's behalf."""
+        if not key:
+            return []
+        arn = m.state.key_arn(key)
+        context = {"kms:ViaService": f"{service}.{c.region}.amazonaws.com"}
+        return [m.on(c, action, arn, resource_policy=m.state.key_policies.get(arn), why=why,
+                     context={**context, **({"kms:GrantIsForAWSResource": "true"} if action == "kms:CreateGrant"
+                                            else {})})
+                for action in actions]
+
+    def create_db_instance(m: Model, c: Call) -> list:
+        """CreateDBInstance is authorized on the instance and on each group it names or gets by default (the
+        engine's default option group); with storage encryption RDS uses the key through grants the caller
+        creates, and a managed master password makes the caller create and tag its secret, encrypted with
+        MasterUserSecretKmsKeyId (RDS User Guide, "Password management with Amazon RDS and AWS Secrets
+        Manager" and "Amazon RDS encryption")."""
+        instance = db_instance(m, c)
+        managed = bool(p(c, "ManageMasterUserPassword"))
+        result = m.created(c, "rds:CreateDBInstance", instance, tag_list(p(c, "Tags")), "rds:AddTagsToResource",
+                           context={"rds:ManageMasterUserPassword": "true" if managed else "false"})
+        major = (p(c, "EngineVersion") or "").split(".")[0]
+        groups = [f"pg:{p(c, 'DBParameterGroupName')}" if p(c, "DBParameterGroupName") else None,
+                  f"subgrp:{p(c, 'DBSubnetGroupName')}" if p(c, "DBSubnetGroupName") else None,
+                  f"og:{p(c, 'OptionGroupName') or f'default:{p(c, 'Engine')}-{major}'}"]
+        result += [m.on(c, "rds:CreateDBInstance", m.arn("rds", c.region, group), why="a group the instance uses")
+                   for group in groups if group]
+        result += rds_key(m, c, p(c, "KmsKeyId"), ("kms:CreateGrant", "kms:DescribeKey"), "rds",
+                          "RDS encrypts the storage with the key")
+        if managed:
+            secret = ((r(c, "DBInstance") or {}).get("MasterUserSecret") or {}).get("SecretArn")
+            result += [Authorization(action, secret or "", why="RDS creates the master login's secret as the caller")
+                       for action in ("secretsmanager:CreateSecret", "secretsmanager:TagResource")]
+            key = p(c, "MasterUserSecretKmsKeyId")
+            result += rds_key(m, c, key, ("kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"), "secretsmanager",
+                              "Secrets Manager encrypts the master login's secret with the key")
+            if key:
+                result.append(m.on(c, "kms:DescribeKey", m.state.key_arn(key), why="RDS checks the secret's key",
+                                   resource_policy=m.state.key_policies.get(m.state.key_arn(key))))
+        return result + [m.service_linked_role(c, "rds.amazonaws.com")]
+
+    def delete_db_instance(m: Model, c: Call) -> list:
+        result = [m.on(c, "rds:DeleteDBInstance", db_instance(m, c))]
+        if p(c, "FinalDBSnapshotIdentifier") and not p(c, "SkipFinalSnapshot"):
+            snapshot = m.arn("rds", c.region, f"snapshot:{p(c, 'FinalDBSnapshotIdentifier')}")
+            result.append(Authorization("rds:CreateDBSnapshot", snapshot, why="the final snapshot"))
+            result.append(m.on(c, "rds:CreateDBSnapshot", db_instance(m, c), why="the final snapshot's instance"))
+        return result
+
+    rds_rules.update({
+        "CreateDBParameterGroup": lambda m, c: m.created(c, "rds:CreateDBParameterGroup", parameter_group(m, c),
+                                                         tag_list(p(c, "Tags")), "rds:AddTagsToResource"),
+        "DescribeDBParameterGroups": lambda m, c: [m.on(c, "rds:DescribeDBParameterGroups", parameter_group(m, c))],
+        "DescribeDBParameters": lambda m, c: [m.on(c, "rds:DescribeDBParameters", parameter_group(m, c))],
+        "ModifyDBParameterGroup": lambda m, c: [m.on(c, "rds:ModifyDBParameterGroup", parameter_group(m, c))],
+        "DeleteDBParameterGroup": lambda m, c: [m.on(c, "rds:DeleteDBParameterGroup", parameter_group(m, c))],
+        "CreateDBInstance": create_db_instance,
+        "DescribeDBInstances": lambda m, c: [m.on(c, "rds:DescribeDBInstances", db_instance(m, c))]
+        if p(c, "DBInstanceIdentifier") else None,
+        "ModifyDBInstance": lambda m, c: [m.on(c, "rds:ModifyDBInstance", db_instance(m, c))] + (
+            [m.on(c, "rds:ModifyDBInstance", parameter_group(m, c), why="the parameter group it moves to")]
+            if p(c, "DBParameterGroupName") else []),
+        "DeleteDBInstance": delete_db_instance,
+    })
+
+    def secret(m: Model, c: Call) -> str:
+        name = p(c, "SecretId") or ""
+        return name if name.startswith("arn:") else m.state.secrets.get(f"{m.account}|{name}", "")
+
+    def secret_key(m: Model, c: Call, action: str) -> list:
+        """Secrets Manager uses the secret's key on the caller's behalf to store a value."""
+        arn = secret(m, c)
+        key = m.state.secret_keys.get(arn)
+        if not key:
+            return []
+        key = m.state.key_arn(key)
+        return [m.on(c, action, key, resource_policy=m.state.key_policies.get(key),
+                     context={"kms:ViaService": f"secretsmanager.{c.region}.amazonaws.com"},
+                     why="Secrets Manager encrypts the value with the secret's key")]
+
+    def create_secret(m: Model, c: Call) -> list:
+        arn = r(c, "ARN") or ""
+        result = m.created(c, "secretsmanager:CreateSecret", arn, tag_list(p(c, "Tags")), "secretsmanager:TagResource")
+        if p(c, "KmsKeyId"):
+            key = m.state.key_arn(p(c, "KmsKeyId"))
+            result.append(m.on(c, "kms:DescribeKey", key, resource_policy=m.state.key_policies.get(key),
+                               context={"kms:ViaService": f"secretsmanager.{c.region}.amazonaws.com"},
+                               why="Secrets Manager checks the secret's key"))
+        return result
+
+    secretsmanager_rules = {
+        name: (lambda action: lambda m, c: [m.on(c, action, secret(m, c))])(f"secretsmanager:{name}")
+        for name in ("DescribeSecret", "GetResourcePolicy", "ListSecretVersionIds", "DeleteSecret", "UntagResource",
+                     "GetSecretValue", "UpdateSecret")}
+    secretsmanager_rules.update({
+        "CreateSecret": create_secret,
+        "PutSecretValue": lambda m, c: [m.on(c, "secretsmanager:PutSecretValue", secret(m, c))] + secret_key(
+            m, c, "kms:GenerateDataKey"),
+        "TagResource": lambda m, c: [Authorization("secretsmanager:TagResource", secret(m, c), request_tag_context(
+            tag_list(p(c, "Tags"))))],
+    })
+
+    def task(m: Model, c: Call, value: str) -> str:
+        cluster = (p(c, "cluster") or "default").rsplit("/", 1)[-1]
+        return value if value.startswith("arn:") else m.arn("ecs", c.region, f"task/{cluster}/{value}")
+
+    def run_task(m: Model, c: Call) -> list:
+        """RunTask on the task definition, in the cluster it names (ecs:cluster); ECS hands the task definition's
+        roles to the task as the caller (iam:PassRole)."""
+        definition = task_definition_arn(m, c, p(c, "taskDefinition"))
+        cluster = ecs_cluster(m, c, p(c, "cluster"))
+        result = [m.on(c, "ecs:RunTask", definition, context={"ecs:cluster": cluster})]
+        for role_arn in m.state.task_roles.get(definition, ()):
+            result += m.pass_role(role_arn, "ecs-tasks.amazonaws.com", "a role of the task definition it runs")
+        return result
+
+    ecs_rules.update({
+        "RunTask": run_task,
+        "DescribeTasks": lambda m, c: [m.on(c, "ecs:DescribeTasks", task(m, c, item), context={
+            "ecs:cluster": ecs_cluster(m, c, p(c, "cluster"))}) for item in p(c, "tasks") or []],
+        "StopTask": lambda m, c: [m.on(c, "ecs:StopTask", task(m, c, p(c, "task") or ""), context={
+            "ecs:cluster": ecs_cluster(m, c, p(c, "cluster"))})],
+    })
+    logs_rules["GetLogEvents"] = lambda m, c: [m.on(c, "logs:GetLogEvents", m.arn(
+        "logs", c.region, f"log-group:{p(c, 'logGroupName')}:log-stream:{p(c, 'logStreamName')}"))]
+
     def web_identity(m: Model, c: Call) -> list:
         claims = token_claims(p(c, "WebIdentityToken") or "")
         role_arn = p(c, "RoleArn")
@@ -799,6 +933,7 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         **{("ecr", name): rule for name, rule in ecr_rules.items()},
         **{("application-autoscaling", name): rule for name, rule in autoscaling_rules.items()},
         **{("rds", name): rule for name, rule in rds_rules.items()},
+        **{("secretsmanager", name): rule for name, rule in secretsmanager_rules.items()},
         **{("monitoring", name): rule for name, rule in cloudwatch_rules.items()},
         **{("sns", name): rule for name, rule in sns_rules.items()},
         **{("acm", name): rule for name, rule in acm_rules.items()},
@@ -951,7 +1086,31 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
 
     first = lambda items, key: (items or [{}])[0].get(key)  # noqa: E731
 
+    def task_definition(model: Model, call: Call) -> None:
+        arn = call.response.get("taskDefinition", {}).get("taskDefinitionArn")
+        remember_tags(model, arn, tag_list(call.params.get("tags")))
+        model.state.task_roles[arn] = tuple(call.params[key] for key in ("executionRoleArn", "taskRoleArn")
+                                            if call.params.get(key))
+
+    def create_secret(model: Model, call: Call) -> None:
+        arn = call.response.get("ARN")
+        model.state.secrets[f"{model.account}|{call.params['Name']}"] = arn
+        if call.params.get("KmsKeyId"):
+            model.state.secret_keys[arn] = model.state.key_arn(call.params["KmsKeyId"])
+        remember_tags(model, arn, tag_list(call.params.get("Tags")))
+
+    def db_instance(model: Model, call: Call) -> None:
+        """The master login's secret RDS creates: its key, and the tag RDS gives it (the instance's ARN)."""
+        instance = call.response.get("DBInstance", {})
+        managed = instance.get("MasterUserSecret") or {}
+        if managed.get("SecretArn"):
+            model.state.secret_keys[managed["SecretArn"]] = model.state.key_arn(managed.get("KmsKeyId") or "")
+            remember_tags(model, managed["SecretArn"], {"aws:rds:primaryDBInstanceArn": instance["DBInstanceArn"]})
+        remember_tags(model, instance.get("DBInstanceArn"), tag_list(call.params.get("Tags")))
+
     table = {
+        ("secretsmanager", "CreateSecret"): create_secret,
+        ("rds", "CreateDBInstance"): db_instance,
         ("s3", "PutObject"): put_object,
         ("ec2", "CreateTags"): retagged,
         ("ec2", "DeleteTags"): retagged,
@@ -974,8 +1133,7 @@ def observer_table() -> dict[tuple[str, str], Callable[[Model, Call], None]]:
             lambda c: first(c.response.get("Listeners"), "ListenerArn"), "Tags"),
         ("ecs", "CreateCluster"): tagged(lambda c: c.response.get("cluster", {}).get("clusterArn"), "tags"),
         ("ecs", "CreateService"): tagged(lambda c: c.response.get("service", {}).get("serviceArn"), "tags"),
-        ("ecs", "RegisterTaskDefinition"): tagged(
-            lambda c: c.response.get("taskDefinition", {}).get("taskDefinitionArn"), "tags"),
+        ("ecs", "RegisterTaskDefinition"): task_definition,
         ("ecr", "CreateRepository"): tagged(lambda c: c.response.get("repository", {}).get("repositoryArn"), "tags"),
         ("elasticloadbalancing", "CreateRule"): tagged(lambda c: first(c.response.get("Rules"), "RuleArn"), "Tags"),
         ("monitoring", "PutMetricAlarm"): lambda model, call: remember_tags(

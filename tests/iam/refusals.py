@@ -117,7 +117,7 @@ class Project:
 class Probe:
     """One request a role makes, and whether the roles' policies must allow it."""
 
-    role: str  # "deploy", "plan", or "task" (the task role with `*:*` written into it, under its boundary)
+    role: str  # "deploy", "plan", "task" or "execution" (a service role with `*:*` in it, under its boundary)
     what: str
     action: str
     resource: str
@@ -546,6 +546,57 @@ def read_applied(client: Callable[[str], object], own: Project, other: Project, 
          for project in (own, other)})
 
 
+@dataclass(frozen=True)
+class Database:
+    """A project's PostgreSQL database (database=postgres): its instance, its two logins' secrets and its key."""
+
+    instance: str  # the DB instance's ARN
+    master_secret: str  # the secret RDS keeps the master login in (rds!db-...)
+    app_secret: str  # the application login's secret
+    key: str  # the database's KMS key
+    key_policy: dict
+
+
+def database_probes(own: Project, database: Database) -> list[Probe]:
+    """No role but the execution role may read a login's password: not the pipeline's (which create the secrets
+    and the instance), not the task role even with `*:*` written into it (the boundary admits the execution
+    role alone); the pipeline may not read it through KMS either, nor create an instance with a password of its
+    own. The controls: the execution role reads both (its boundary allows it), the deploy role creates the
+    instance with RDS managing the password and uses the key through RDS."""
+    master_tag = {"aws:ResourceTag/aws:rds:primaryDBInstanceArn": database.instance,
+                  "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn": database.instance}
+    via = {"kms:ViaService": f"secretsmanager.{own.region}.amazonaws.com"}
+    probes = []
+    for role in ("deploy", "plan", "task", "execution"):
+        allowed = role == "execution"
+        probes += [
+            Probe(role, "read the master login's password", "secretsmanager:GetSecretValue", database.master_secret,
+                  allowed, context=master_tag),
+            Probe(role, "read the application login's password", "secretsmanager:GetSecretValue",
+                  database.app_secret, allowed),
+            Probe(role, "decrypt a login's secret with the database's key through Secrets Manager", "kms:Decrypt",
+                  database.key, allowed, context=via, resource_policy=database.key_policy),
+        ]
+    probes += [
+        Probe("task", "read another database's master login", "secretsmanager:GetSecretValue",
+              database.master_secret, context={key: database.instance + "-other" for key in master_tag}),
+        Probe("deploy", "decrypt with the database's key directly", "kms:Decrypt", database.key,
+              resource_policy=database.key_policy),
+        Probe("deploy", "decrypt with the database's key through S3", "kms:Decrypt", database.key,
+              context={"kms:ViaService": f"s3.{own.region}.amazonaws.com"}, resource_policy=database.key_policy),
+        Probe("deploy", "create the database with a master password of its own", "rds:CreateDBInstance",
+              database.instance, context={**own.request_tags, "rds:ManageMasterUserPassword": "false"}),
+        Probe("deploy", "create the database with RDS managing its master password", "rds:CreateDBInstance",
+              database.instance, True, context={**own.request_tags, "rds:ManageMasterUserPassword": "true"}),
+        Probe("deploy", "let RDS use the database's key for the storage", "kms:CreateGrant", database.key, True,
+              context={"kms:ViaService": f"rds.{own.region}.amazonaws.com", "kms:GrantIsForAWSResource": "true"},
+              resource_policy=database.key_policy),
+        Probe("plan", "change the database", "rds:ModifyDBInstance", database.instance),
+        Probe("plan", "write the application login's password", "secretsmanager:PutSecretValue", database.app_secret),
+    ]
+    return probes
+
+
 def fixed_probes(own: Project, other: Project, applied: Applied) -> list[Probe]:
     """Every probe that does not depend on what the lifecycle did."""
     return (iam_probes(own, other) + task_role_probes(own, other)
@@ -561,20 +612,22 @@ def unvalidated_because(probe: Probe) -> str:
 def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]],
           boundary: dict) -> list[Judgement]:
     """`policies`: role ("deploy", "plan") -> its policies as applied; `boundary`: the service roles' boundary."""
-    roles = {"deploy": own.deploy_role, "plan": own.plan_role, "task": own.role("task")}
+    roles = {"deploy": own.deploy_role, "plan": own.plan_role, "task": own.role("task"),
+             "execution": own.role("execution")}
     requests = []
     for probe in probes:
         if probe.action.startswith("kms:") and ":key/" in probe.resource and probe.resource_policy is None:
             raise ValueError(f"probe {probe.what!r} names a KMS key without its key policy: KMS refuses whatever "
                              "its key policy does not allow, so the probe would be refused whatever the role may do")
         role = roles[probe.role]
-        identity = {"escalated *:*": EVERYTHING} if probe.role == "task" else policies[probe.role]
+        service_role = probe.role in ("task", "execution")
+        identity = {"escalated *:*": EVERYTHING} if service_role else policies[probe.role]
         context = {"aws:RequestedRegion": own.region, "aws:SecureTransport": "true", "aws:PrincipalArn": role,
                    "aws:PrincipalAccount": own.account, **probe.context}
         requests.append(Request(
             principal=f"arn:aws:sts::{own.account}:assumed-role/{role.rsplit('/', 1)[-1]}/probe",
             action=probe.action, resource=probe.resource, account=own.account, context=context,
             identity_policies=identity, resource_policy=probe.resource_policy,
-            permission_boundaries={"service boundary": boundary} if probe.role == "task" else {},
+            permission_boundaries={"service boundary": boundary} if service_role else {},
             unvalidated_because=unvalidated_because(probe)))
     return [Judgement(probe, decision) for probe, decision in zip(probes, evaluate(requests))]

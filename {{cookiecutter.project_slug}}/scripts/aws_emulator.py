@@ -435,6 +435,76 @@ def ecr_across_accounts() -> None:
     ECRResponse.ecr_backend = property(backend)
 
 
+# One-off tasks (the release's migration task) whose containers exit with 1 in the emulated account: the ends of
+# their image references (a digest such as @sha256:...), comma-separated, in this variable of the emulator's
+# environment; a test sets it to make a release whose migrations fail. Every other one-off task exits with 0.
+FAILING_IMAGES_VARIABLE = "AWS_EMULATOR_FAILING_IMAGES"
+
+
+def ecs_one_off_tasks() -> None:
+    """moto cannot start a Fargate task the way the release's migration task is defined: it adds up container
+    memory that Fargate task definitions leave unset (a TypeError), and names a network interface attribute
+    its EC2 model lacks. AWS starts the task; it then runs, stops, and DescribeTasks reports the essential
+    container's exit code. moto's task advances to STOPPED one step per DescribeTasks; here its containers
+    stop with it, with the exit code of the image (FAILING_IMAGES_VARIABLE), and the task with the stop code
+    and reason ECS gives when an essential container exits."""
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
+
+    def dns_name(self: Any) -> str:
+        return self.__dict__.get("_dns_name") or f"ip-{self.private_ip_address.replace('.', '-')}.ec2.internal"
+
+    def set_dns_name(self: Any, value: str) -> None:
+        self.__dict__["_dns_name"] = value
+
+    NetworkInterface.private_dns_name = property(dns_name, set_dns_name)
+    requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def calculate(task_definition: Any) -> Any:
+        defined = task_definition.container_definitions
+        task_definition.container_definitions = [{"cpu": 0, "memory": 0, **{key: value for key, value in item.items()
+                                                                             if value is not None}}
+                                                 for item in defined]
+        try:
+            return requirements(task_definition)
+        finally:
+            task_definition.container_definitions = defined
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+    advance = Task.advance
+
+    def advanced(self: Any) -> None:
+        advance(self)
+        if self.last_status != "STOPPED" or self.stopped_reason:
+            return
+        failing = {item.strip() for item in os.environ.get(FAILING_IMAGES_VARIABLE, "").split(",") if item.strip()}
+        for container in self.containers:
+            container.last_status = "STOPPED"
+            container.exitCode = 1 if any(container.image.endswith(item) for item in failing) else 0
+        self.stop_code = "EssentialContainerExited"
+        self.stopped_reason = "Essential container in task exited"
+
+    Task.advance = advanced
+
+
+def rds_instance_resource_ids() -> None:
+    """moto gives every DB instance the same DbiResourceId. RDS gives each its own, and the provider reads an
+    instance back by it: the second instance of an account (staging's and production's) was read as the first."""
+    import secrets
+    import string
+
+    from moto.rds.models import DBInstance
+
+    created = DBInstance.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        created(self, *args, **kwargs)
+        alphabet = string.ascii_uppercase + string.digits
+        self.dbi_resource_id = "db-" + "".join(secrets.choice(alphabet) for _ in range(26))
+
+    DBInstance.__init__ = init
+
+
 def certificates_from_another_account() -> None:
     """moto refuses an HTTPS listener whose certificate is not in its own ACM. The certificate a stack
     names was requested in the user's real account and can never be in the emulated one, so listeners
@@ -534,6 +604,8 @@ GAPS: tuple[Callable[[], None], ...] = (
     s3_bucket_policy_conditions,
     aws_managed_policies,
     acm_dns_validation,
+    ecs_one_off_tasks,
+    rds_instance_resource_ids,
 )
 
 

@@ -111,15 +111,22 @@ data "aws_iam_policy_document" "service_boundary" {
 {%- if cookiecutter.database == "postgres" %}
 
   # The database's two logins (database_key.tf): the application login's secret, and the master login's,
-  # which RDS names itself and tags with the instance it belongs to.
+  # which RDS names itself and tags with the instance it belongs to. The execution role alone, which hands
+  # each container its login: the boundary is every service role's, and the task role is the app's own identity.
   statement {
-    sid       = "ReadTheApplicationLoginsSecret"
+    sid       = "ExecutionRoleReadsTheApplicationLoginsSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [local.app_login_secret]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.stack_roles["execution"]]
+    }
   }
 
   statement {
-    sid       = "ReadThisDatabasesMasterSecret"
+    sid       = "ExecutionRoleReadsThisDatabasesMasterSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [local.master_secrets]
 
@@ -128,10 +135,16 @@ data "aws_iam_policy_document" "service_boundary" {
       variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
       values   = [local.db_instance]
     }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.stack_roles["execution"]]
+    }
   }
 
   statement {
-    sid       = "DecryptTheLoginsThroughSecretsManager"
+    sid       = "ExecutionRoleDecryptsTheLoginsThroughSecretsManager"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.database.arn]
 
@@ -139,6 +152,12 @@ data "aws_iam_policy_document" "service_boundary" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.stack_roles["execution"]]
     }
   }
 {%- endif %}
