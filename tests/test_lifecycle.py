@@ -428,9 +428,10 @@ class TestLifecycle:
         environments = lifecycle.pipeline.environments
         left = {kind: names for kind, names in lifecycle.left_after_teardown.items() if names}
         # The state key and each environment's logs key are the bootstrap's (kms.tf, logs_key.tf).
+        # With a database, each environment's database key too (database_key.tf).
         keys = [lifecycle.bootstrap_outputs["state_kms_key_arn"].rsplit("/", 1)[-1]] + [
-            outputs["logs_kms_key_arn"].rsplit("/", 1)[-1]
-            for outputs in lifecycle.bootstrap_outputs["environments"].values()]
+            outputs[name].rsplit("/", 1)[-1] for outputs in lifecycle.bootstrap_outputs["environments"].values()
+            for name in ("logs_kms_key_arn", "database_kms_key_arn") if name in outputs]
         roles = {role.rsplit("/", 1)[-1] for environment in environments
                  for role in (environment.deploy_role, environment.plan_role)}
         # The service's roles are the bootstrap's too (service_roles.tf), each environment's own.
@@ -439,17 +440,21 @@ class TestLifecycle:
                   + (("ecs-load-balancing",) if answers["deployment_strategy"] == "canary" else ())}
         # With a domain, only production's bootstrap reads and writes its zone.
         domain = {"production": ("deploy-domain", "domain-read") if answers["domain_name"] else ()}
+        database = answers["database"] == "postgres"
         bootstrap = {
             "iam roles": sorted(roles),
             "iam policies": sorted(f"{environment.resource_name}-{name}" for environment in environments
                                    for name in ("terraform-read", "deploy-network", "deploy-balance",
                                                 "deploy-compute", "deploy-state", "deploy-observe",
-                                                "service-boundary") + domain.get(environment.name, ())),
+                                                "service-boundary") + domain.get(environment.name, ())
+                                   + (("deploy-data", "database-read") if database else ())),
             "oidc providers": [f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"],
             "s3 buckets": [answers["tf_state_bucket"]],
             "kms keys in use": sorted(key for key in left.get("kms keys in use", []) if key.startswith(tuple(keys))),
             "ecr repositories": [answers["project_slug"]],  # the bootstrap's, with the released images
         }
+        if database:  # each database's final snapshot stays until its owner deletes it (docs/runbook.md, Destroy)
+            bootstrap["db snapshots"] = sorted(f"{environment.resource_name}-final" for environment in environments)
         if answers["state_locking"] == "dynamodb":
             bootstrap["dynamodb tables"] = [answers["tf_lock_table"]]
         assert {kind: sorted(names) for kind, names in left.items()} == bootstrap
@@ -578,11 +583,11 @@ class TestLifecycle:
         record_property("summary", f"lifecycle: {total:.0f} s in all; " + ", ".join(
             f"{step.name.split(' (')[0]} {step.seconds:.0f} s" for step in steps))
         # The bootstrap, the alarmed release and the zone's plan; per environment a plan, a release, a plan
-        # again and a teardown.
-        assert len(steps) == 3 + 4 * len(lifecycle.pipeline.environments) or lifecycle.failure
+        # again and a teardown; with a database, the release whose migration fails.
+        database = lifecycle.pipeline.answers["database"] == "postgres"
+        assert len(steps) == 3 + 4 * len(lifecycle.pipeline.environments) + database or lifecycle.failure
 
 
-# The renders with staging, then production, in one account.
 # The render with a database (database=postgres): everything at once.
 WITH_DATABASE = [LIFECYCLES[1]]
 
@@ -624,6 +629,7 @@ class TestDatabase:
         assert instance["BackupRetentionPeriod"] == 14 and instance["StorageType"] == "gp3"
 
 
+# The renders with staging, then production, in one account.
 @pytest.mark.parametrize("lifecycle", WITH_STAGING, indirect=True)
 class TestEnvironments:
     def test_an_alarmed_release_in_staging_never_reaches_production(self, lifecycle):

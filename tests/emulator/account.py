@@ -196,6 +196,13 @@ class EmulatedAccount:
             "sns topics": [topic["TopicArn"] for topic in client("sns").list_topics()["Topics"]],
             "saved log queries": [query["name"] for query in client("logs").describe_query_definitions()[
                 "queryDefinitions"]],
+            "db instances": [db["DBInstanceIdentifier"] for db in client("rds").describe_db_instances()["DBInstances"]],
+            "db parameter groups": [group["DBParameterGroupName"] for group in client(
+                "rds").describe_db_parameter_groups()["DBParameterGroups"]
+                if not group["DBParameterGroupName"].startswith("default.")],
+            "db snapshots": [snapshot["DBSnapshotIdentifier"] for snapshot in client("rds").describe_db_snapshots(
+                SnapshotType="manual")["DBSnapshots"]],
+            "secrets": [secret["Name"] for secret in client("secretsmanager").list_secrets()["SecretList"]],
         }
 
     def mark(self) -> int:

@@ -42,6 +42,11 @@ GITHUB_CONDITION_CLAIMS = ("sub", "aud", "actor", "actor_id", "job_workflow_ref"
                            "workflow", "ref", "environment", "enterprise_id")
 LOAD_BALANCING_V2 = ("the evaluator's data gives Elastic Load Balancing v2 actions Classic Load Balancing's "
                      "resource types")
+# Tags AWS itself puts on a resource have keys with colons (RDS tags the master login's secret
+# aws:rds:primaryDBInstanceArn); the evaluator's data matches no such key in aws:ResourceTag/<key> or
+# <service>:ResourceTag/<key>, so requests carrying one are judged with their context as given.
+AWS_TAG = "the evaluator's data matches no ResourceTag condition key whose tag key has colons (aws:rds:...)"
+AWS_TAG_KEY = re.compile(r"ResourceTag/aws:")
 # The AWS managed key of ECR (alias aws/ecr) has an ID only AWS knows; any key ID stands for it.
 ECR_MANAGED_KEY_ID = "00000000-0000-4000-8000-00000000ec12"
 
@@ -235,7 +240,8 @@ class Model:
         base = self.base_context(call, principal_arn)
         return [Authorization(item.action, item.resource, {**base, **item.context}, item.resource_policy, item.why,
                               item.principal, item.unvalidated_because or (
-                                  LOAD_BALANCING_V2 if item.action.startswith("elasticloadbalancing:") else ""))
+                                  LOAD_BALANCING_V2 if item.action.startswith("elasticloadbalancing:") else "") or (
+                                  AWS_TAG if any(AWS_TAG_KEY.search(key) for key in item.context) else ""))
                 for item in found]
 
     def observe(self, call: Call) -> None:
@@ -844,8 +850,10 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
         "ModifyDBParameterGroup": lambda m, c: [m.on(c, "rds:ModifyDBParameterGroup", parameter_group(m, c))],
         "DeleteDBParameterGroup": lambda m, c: [m.on(c, "rds:DeleteDBParameterGroup", parameter_group(m, c))],
         "CreateDBInstance": create_db_instance,
-        "DescribeDBInstances": lambda m, c: [m.on(c, "rds:DescribeDBInstances", db_instance(m, c))]
-        if p(c, "DBInstanceIdentifier") else None,
+        # By identifier (a name or, as the provider reads it back, the resource ID), or with a filter: then on
+        # every instance of the region (the Service Authorization Reference gives it the db resource type).
+        "DescribeDBInstances": lambda m, c: [m.on(c, "rds:DescribeDBInstances", db_instance(m, c) if p(
+            c, "DBInstanceIdentifier") else m.arn("rds", c.region, "db:*"))],
         "ModifyDBInstance": lambda m, c: [m.on(c, "rds:ModifyDBInstance", db_instance(m, c))] + (
             [m.on(c, "rds:ModifyDBInstance", parameter_group(m, c), why="the parameter group it moves to")]
             if p(c, "DBParameterGroupName") else []),

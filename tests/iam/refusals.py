@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.iam.authorization import LOAD_BALANCING_V2, actions_of
+from tests.iam.authorization import AWS_TAG, AWS_TAG_KEY, LOAD_BALANCING_V2, actions_of
 from tests.iam.evaluator import Decision, Request, evaluate
 
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -606,7 +606,9 @@ def fixed_probes(own: Project, other: Project, applied: Applied) -> list[Probe]:
 def unvalidated_because(probe: Probe) -> str:
     if probe.action.startswith("elasticloadbalancing:"):
         return LOAD_BALANCING_V2
-    return ENCRYPTION_CONTEXT if any(key.startswith("kms:EncryptionContext:") for key in probe.context) else ""
+    if any(key.startswith("kms:EncryptionContext:") for key in probe.context):
+        return ENCRYPTION_CONTEXT
+    return AWS_TAG if any(AWS_TAG_KEY.search(key) for key in probe.context) else ""
 
 
 def judge(probes: list[Probe], own: Project, policies: dict[str, dict[str, dict]],

@@ -45,6 +45,13 @@ data "aws_iam_policy_document" "domain_read" {
   }
 }
 
+# Deploy: reads them too (one policy: a role may carry 10).
+data "aws_iam_policy_document" "deploy_domain" {
+  count = var.domain_name == null ? 0 : 1
+
+  source_policy_documents = [data.aws_iam_policy_document.domain_read[0].json, data.aws_iam_policy_document.domain_write[0].json]
+}
+
 # Deploy: request the domain's certificate (tagged as the project's) and write the domain's own records.
 data "aws_iam_policy_document" "domain_write" {
   count = var.domain_name == null ? 0 : 1

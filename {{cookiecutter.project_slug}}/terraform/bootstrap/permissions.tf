@@ -196,28 +196,6 @@ data "aws_iam_policy_document" "stack_read" {
     actions   = ["rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"]
     resources = [local.db_subnet_group]
   }
-{%- if cookiecutter.database == 'postgres' %}
-
-  # The database, its parameters and its logins' secrets: their settings, never a secret's value.
-  statement {
-    sid       = "ReadTheDatabase"
-    actions   = ["rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource"]
-    resources = [local.db_instance, local.db_parameter_group]
-  }
-
-  statement {
-    sid       = "ReadTheApplicationLoginsSecret"
-    actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecretVersionIds"]
-    resources = [local.app_login_secret]
-  }
-
-  # The service stack finds the database's key by its alias, as it does the logs' key.
-  statement {
-    sid       = "FindTheDatabaseKey"
-    actions   = ["kms:DescribeKey"]
-    resources = [aws_kms_key.database.arn]
-  }
-{%- endif %}
 }
 
 # The plan role's whole policy, and the deploy role's reads: state and every resource of the stack.
@@ -634,8 +612,41 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
 }
 
 {%- if cookiecutter.database == 'postgres' %}
-# Deploy role: the database, its logins' secrets, and the release's one-off migration task.
+# Plan and deploy: the database, its parameters and its logins' secrets: their settings, never a secret's value.
+# A policy of its own for the plan role; the deploy role has it in deploy-data (a role may carry 10 policies).
+data "aws_iam_policy_document" "database_read" {
+  statement {
+    sid       = "ReadTheDatabase"
+    actions   = ["rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource"]
+    resources = [local.db_instance, local.db_parameter_group]
+  }
+
+  # The provider reads the instance back by its resource ID (db-...), which RDS chooses: DescribeDBInstances
+  # is authorized on that ID or, with a filter, on every instance, so no name can scope it. Metadata only.
+  statement {
+    sid       = "DescribeTheDatabaseByItsResourceId"
+    actions   = ["rds:DescribeDBInstances"]
+    resources = ["${local.arn}:rds:${local.at}:db:*"]
+  }
+
+  statement {
+    sid       = "ReadTheApplicationLoginsSecret"
+    actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecretVersionIds"]
+    resources = [local.app_login_secret]
+  }
+
+  # The service stack finds the database's key by its alias, as it does the logs' key.
+  statement {
+    sid       = "FindTheDatabaseKey"
+    actions   = ["kms:DescribeKey"]
+    resources = [aws_kms_key.database.arn]
+  }
+}
+
+# Deploy role: the database, its logins' secrets, and the release's one-off migration task (and reading them).
 data "aws_iam_policy_document" "deploy_database" {
+  source_policy_documents = [data.aws_iam_policy_document.database_read.json]
+
   statement {
     sid = "ManageTheDatabase"
     actions = [
@@ -777,9 +788,9 @@ data "aws_iam_policy_document" "deploy_observability" {
 }
 
 locals {
-  # Managed policy name suffix -> document; the read policies go to both roles, the others to deploy only.
-  # With a domain of its own, both roles read its zone and certificate, and the deploy role also requests
-  # the certificate and writes the records (domain.tf).
+  # Managed policy name suffix -> document; terraform-read goes to both roles, the deploy-* policies to the
+  # deploy role, the other read policies to the plan role. With a domain of its own, both roles read its zone
+  # and certificate, and the deploy role also requests the certificate and writes the records (domain.tf).
   managed_policies = merge({
     terraform-read = data.aws_iam_policy_document.read.json
     deploy-network = data.aws_iam_policy_document.deploy_network.json
@@ -790,12 +801,18 @@ locals {
 {%- if cookiecutter.database == 'postgres' %}
     deploy-data    = data.aws_iam_policy_document.deploy_database.json
 {%- endif %}
-    }, { for document in data.aws_iam_policy_document.domain_write : "deploy-domain" => document.json },
+    }, { for document in data.aws_iam_policy_document.deploy_domain : "deploy-domain" => document.json },
     { for document in data.aws_iam_policy_document.domain_read : "domain-read" => document.json },
+{%- if cookiecutter.database == 'postgres' %}
+    { database-read = data.aws_iam_policy_document.database_read.json },
+{%- endif %}
   )
-  read_policies = concat(["terraform-read"], [for document in data.aws_iam_policy_document.domain_read : "domain-read"])
+  # The plan role's: what a plan reads. The deploy role has the same statements inside its deploy-* policies
+  # (deploy-domain, deploy-data), which keeps it to 8 of the 10 policies a role may carry.
+  plan_only     = [for suffix in ["domain-read", "database-read"] : suffix if contains(keys(local.managed_policies), suffix)]
+  read_policies = concat(["terraform-read"], local.plan_only)
   attachments = merge(
-    { for suffix in keys(local.managed_policies) : "deploy/${suffix}" => { role = aws_iam_role.deploy.name, policy = suffix } },
+    { for suffix in setsubtract(keys(local.managed_policies), local.plan_only) : "deploy/${suffix}" => { role = aws_iam_role.deploy.name, policy = suffix } },
     { for suffix in local.read_policies : "plan/${suffix}" => { role = aws_iam_role.plan.name, policy = suffix } },
   )
 }

@@ -239,8 +239,13 @@ run "pipeline_roles_reach_only_this_stack_state" {
   }
 
   assert {
-    condition     = toset([for key, attachment in local.attachments : attachment.policy if attachment.role == var.plan_role_name]) == toset(var.domain_name == null ? ["terraform-read"] : ["terraform-read", "domain-read"])
+    condition     = toset([for key, attachment in local.attachments : attachment.policy if attachment.role == var.plan_role_name]) == toset(concat(["terraform-read"], var.domain_name == null ? [] : ["domain-read"]{% if cookiecutter.database == "postgres" %}, ["database-read"]{% endif %}))
     error_message = "The plan role must have the read policies (the stack's, and its domain's when it has one) and nothing else."
+  }
+
+  assert {
+    condition     = length([for key, attachment in local.attachments : key if attachment.role == var.deploy_role_name]) <= 8 && alltrue([for key, attachment in local.attachments : !contains(["domain-read", "database-read"], attachment.policy) if attachment.role == var.deploy_role_name])
+    error_message = "The deploy role carries the read statements inside its deploy-* policies: at most 8 of the 10 policies a role may have."
   }
 }
 {%- if cookiecutter.state_locking == "dynamodb" %}

@@ -5,9 +5,11 @@
 
 variables {
   # terraform test destroys what it applied; protection would refuse that.
-  enable_deletion_protection = false
 {%- if cookiecutter.database == "postgres" %}
+  enable_deletion_protection   = false
   database_deletion_protection = false
+{%- else %}
+  enable_deletion_protection = false
 {%- endif %}
   # One emulated account holds the stand-in image repository, also when production has an account of its own.
   image_account_id = null
