@@ -191,6 +191,11 @@ BAD_INPUTS = [
     ("tf_state_bucket", "xn--orders-state"),
     ("tf_lock_table", "lk"),
     ("tf_lock_table", "lock table"),
+    # Checked with database=postgres (the test sets it), the only render that uses them.
+    ("database_instance_class", "db.m7g.micro"),
+    ("database_instance_class", "postgres.small"),
+    ("database_allocated_storage", "10"),
+    ("database_engine_version", "17.4"),
 ]
 
 
@@ -201,6 +206,8 @@ def test_bad_input_fails_naming_it_and_leaves_nothing(tmp_path, capfd, name, val
         extra["min_capacity"] = "2"
     if name == "hosted_zone":  # a zone that cannot hold the domain
         extra.update(domain_name="orders.example.com", enable_https="yes")
+    if name.startswith("database_"):
+        extra["database"] = "postgres"
     with pytest.raises(FailedHookException):
         cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=extra, output_dir=str(tmp_path))
     err = capfd.readouterr().err
@@ -217,6 +224,7 @@ BAD_CHOICES = [
     ("environments", "staging"),  # production is always there
     ("nat_mode", "none"),
     ("enable_database_subnets", "maybe"),
+    ("database", "mysql"),
     ("enable_https", "true"),
     ("cpu_architecture", "arm64"),
     ("create_oidc_provider", "maybe"),

@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from tests.conftest import CERTIFICATE, missing
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount, web_identity_token
-from tests.emulator.ecs_actions import image_manifest, push_image
+from tests.emulator.ecs_actions import FAILING_MIGRATION_TAG, image_manifest, push_image, pushed_digest
 from tests.emulator.server import rendered_emulator
 from aws_strict.requests import decode_cbor
 from tests.iam import evaluator
@@ -512,3 +512,64 @@ def test_an_images_digest_is_its_manifests_as_ecr_computes_it(patched):
     digests = {tag: push_image(ecr, "svc", tag) for tag in ("one", "two")}
     assert digests == {tag: "sha256:" + hashlib.sha256(image_manifest(tag).encode()).hexdigest() for tag in digests}
     assert len(set(digests.values())) == 2
+
+
+# --- ecs_one_off_tasks -------------------------------------------------------------------------------------
+
+def one_off_task(client_for, image: str) -> str:
+    """A Fargate task definition as the migration task is defined (no container memory), run once."""
+    ec2, ecs = client_for("ec2"), client_for("ecs")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName="svc")
+    definition = ecs.register_task_definition(
+        family="svc-migrate", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "migrate", "image": image, "command": ["python", "-m", "app.migrate"]}])
+    return ecs.run_task(cluster="svc", taskDefinition=definition["taskDefinition"]["taskDefinitionArn"],
+                        launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                            "subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}})["tasks"][0][
+        "taskArn"]
+
+
+def test_plain_moto_cannot_start_a_fargate_task_without_container_memory(plain):
+    """It adds up container memory (None) and then names an attribute its network interfaces lack."""
+    with pytest.raises((TypeError, AttributeError)):
+        one_off_task(plain, "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc@sha256:00")
+
+
+@pytest.mark.parametrize(("image", "exit_code"), [
+    ("123456789012.dkr.ecr.us-east-1.amazonaws.com/svc@sha256:00", 0),
+    (f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc@{pushed_digest(FAILING_MIGRATION_TAG)}", 1),
+])
+def test_a_one_off_task_runs_stops_and_reports_its_exit_code(patched, image, exit_code):
+    """It stops after a few polls, as a short task does; the image the suite's emulator is told fails exits 1."""
+    task = one_off_task(patched, image)
+    for _ in range(10):
+        (described,) = patched("ecs").describe_tasks(cluster="svc", tasks=[task])["tasks"]
+        if described["lastStatus"] == "STOPPED":
+            break
+    assert described["lastStatus"] == "STOPPED" and described["stopCode"] == "EssentialContainerExited"
+    (container,) = described["containers"]
+    assert (container["name"], container["lastStatus"], container["exitCode"]) == ("migrate", "STOPPED", exit_code)
+
+
+# --- rds_instance_resource_ids -----------------------------------------------------------------------------
+
+def two_instances(client) -> list[str]:
+    for name in ("svc-staging", "svc"):
+        client.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t4g.micro",
+                                  AllocatedStorage=20, MasterUsername="admin_user", ManageMasterUserPassword=True)
+    return [item["DbiResourceId"] for item in client.describe_db_instances()["DBInstances"]]
+
+
+def test_plain_moto_gives_every_instance_one_resource_id(plain):
+    first, second = two_instances(plain("rds"))
+    assert first == second
+
+
+def test_each_instance_has_a_resource_id_of_its_own_and_is_found_by_it(patched):
+    ids = two_instances(patched("rds"))
+    assert len(set(ids)) == 2 and all(item.startswith("db-") and len(item) == 29 for item in ids)
+    found = patched("rds").describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [ids[1]]}])
+    assert [item["DBInstanceIdentifier"] for item in found["DBInstances"]] == ["svc"]

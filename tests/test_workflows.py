@@ -69,10 +69,12 @@ def test_every_run_block_passes_shellcheck(project, shellcheck, tmp_path):
         run([shellcheck, "--severity", "style", str(script)], cwd=tmp_path)
 
 
-def test_github_expressions_survive_rendering(project):
-    """Every expression the template writes verbatim (in its raw blocks) is in the rendered workflow; those it
-    writes per environment are whole; no Jinja is left."""
+def test_github_expressions_survive_rendering(project, answers):
+    """Every expression the template writes verbatim (in its raw blocks) is in the rendered workflow (those of
+    the database's steps in database renders); those it writes per environment are whole; no Jinja is left."""
     source = (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / WORKFLOW).read_text()
+    if answers["database"] != "postgres":
+        source = re.sub(r'\{%- if cookiecutter\.database == "postgres" %\}.*?\{%- endif %\}', "", source, flags=re.S)
     rendered = (project / WORKFLOW).read_text()
     # ({{ "${{" }} opens an expression the template writes per environment.)
     verbatim = {expression for expression in GITHUB_EXPRESSION.findall(source) if not expression.startswith('${{"')}
@@ -277,9 +279,12 @@ def test_image_is_tagged_with_the_commit_sha_and_deployed_by_digest(project):
     for index, environment in enumerate(order):
         release = jobs[f"release-{environment}"]
         digest = "steps.push.outputs.digest" if index == 0 else "steps.image.outputs.digest"
-        (render,) = steps_using(release, "aws-actions/amazon-ecs-render-task-definition")
-        assert render["with"]["image"] == (
-            f"${{{{ steps.ecr.outputs.registry }}}}/${{{{ env.ECR_REPOSITORY }}}}@${{{{ {digest} }}}}")
+        # The service's task definition, and with a database the migration task's: both with that digest.
+        render, *migration = steps_using(release, "aws-actions/amazon-ecs-render-task-definition")
+        assert [item.get("id") for item in migration] == (["render-migration"] if migration else [])
+        for step in (render, *migration):
+            assert step["with"]["image"] == (
+                f"${{{{ steps.ecr.outputs.registry }}}}/${{{{ env.ECR_REPOSITORY }}}}@${{{{ {digest} }}}}")
         assert render["with"]["environment-variables"] == "APP_IMAGE_TAG=${{ github.sha }}"
         assert release["outputs"] == {"image-digest": f"${{{{ {digest} }}}}"}
         if index:
@@ -287,6 +292,29 @@ def test_image_is_tagged_with_the_commit_sha_and_deployed_by_digest(project):
             assert check["env"] == {"DIGEST": f"${{{{ needs.release-{order[index - 1]}.outputs.image-digest }}}}"}
             assert check["run"] == (
                 'scripts/image-digest.sh "$ECR_REPOSITORY" "$DIGEST" "$GITHUB_SHA" >> "$GITHUB_OUTPUT"')
+
+
+def test_with_a_database_every_release_migrates_before_it_deploys(project, answers):
+    """The migration step runs after the apply (the migration task definition is the stack's) and before the
+    deploy step, with the rendered migration task definition and the stack's network; without a database there
+    is no such step."""
+    for release in releases(load_workflow(project)["jobs"]):
+        names = [step.get("id") or step.get("name", "") for step in release["steps"]]
+        migrate = [index for index, step in enumerate(release["steps"])
+                   if step.get("run", "").startswith("scripts/run-migration.sh")]
+        if answers["database"] != "postgres":
+            assert migrate == [] and "render-migration" not in names
+            continue
+        (index,) = migrate
+        step = release["steps"][index]
+        assert names.index("stack") < names.index("render-migration") < index < names.index("deploy")
+        assert step["env"] == {
+            "CLUSTER": "${{ steps.stack.outputs.cluster_name }}",
+            "TASK_DEFINITION": "${{ steps.render-migration.outputs.task-definition }}",
+            "CONTAINER": "${{ steps.stack.outputs.migration_container_name }}",
+            "NETWORK": "${{ steps.stack.outputs.migration_network }}"}
+        assert step["run"] == 'scripts/run-migration.sh "$CLUSTER" "$TASK_DEFINITION" "$CONTAINER" "$NETWORK"'
+        assert not step.get("continue-on-error") and "if" not in step
 
 
 @pytest.mark.parametrize("index", [0, -1], ids=["first", "production"])

@@ -462,9 +462,9 @@ def ecs_one_off_tasks() -> None:
 
     def calculate(task_definition: Any) -> Any:
         defined = task_definition.container_definitions
-        task_definition.container_definitions = [{"cpu": 0, "memory": 0, **{key: value for key, value in item.items()
-                                                                             if value is not None}}
-                                                 for item in defined]
+        task_definition.container_definitions = [
+            {"cpu": 0, "memory": 0, **{key: value for key, value in item.items() if value is not None}}
+            for item in defined]
         try:
             return requirements(task_definition)
         finally:
