@@ -366,9 +366,10 @@ def check_lock_table(value: str, context: Mapping[str, str]) -> str | None:
     return None
 
 
-# RDS for PostgreSQL: the majors the template's parameter group families and docs cover (RDS applies minor
-# upgrades itself), the instance families it offers for PostgreSQL, and gp3's storage range.
-POSTGRES_MAJORS = ("14", "15", "16", "17", "18")
+# RDS for PostgreSQL: the majors the template supports (RDS applies minor upgrades itself; from 15 on, PUBLIC
+# may not create in the public schema, which the application login's "no DDL" relies on), the instance
+# families RDS offers for PostgreSQL, and gp3's storage range.
+POSTGRES_MAJORS = ("15", "16", "17", "18")
 DATABASE_INSTANCE_CLASS = re.compile(r"db\.(?P<family>[a-z0-9]+)\.(?P<size>micro|small|medium|large|\d*xlarge)")
 DATABASE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m6gd", "m6i", "m6id", "m7g", "m7i", "m8g",
                      "r5", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i", "r8g")

@@ -573,3 +573,24 @@ def test_each_instance_has_a_resource_id_of_its_own_and_is_found_by_it(patched):
     assert len(set(ids)) == 2 and all(item.startswith("db-") and len(item) == 29 for item in ids)
     found = patched("rds").describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [ids[1]]}])
     assert [item["DBInstanceIdentifier"] for item in found["DBInstances"]] == ["svc"]
+
+
+# --- rds_user_parameters -----------------------------------------------------------------------------------
+
+def modified_parameters(client) -> list[dict]:
+    client.create_db_parameter_group(DBParameterGroupName="svc-postgres17", DBParameterGroupFamily="postgres17",
+                                     Description="svc")
+    client.modify_db_parameter_group(DBParameterGroupName="svc-postgres17", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    return client.describe_db_parameters(DBParameterGroupName="svc-postgres17")["Parameters"]
+
+
+def test_plain_moto_gives_a_modified_parameter_no_source(plain):
+    (parameter,) = modified_parameters(plain("rds"))
+    assert "Source" not in parameter
+
+
+def test_a_modified_parameter_reads_back_as_the_users(patched):
+    (parameter,) = modified_parameters(patched("rds"))
+    assert (parameter["ParameterName"], parameter["ParameterValue"], parameter["Source"]) == (
+        "rds.force_ssl", "1", "user")

@@ -146,7 +146,7 @@ def test_next_steps_bootstrap_each_account_when_production_has_its_own():
     ("database_allocated_storage", "19", "from 20 to 65536 GiB"),
     ("database_allocated_storage", "65537", "from 20 to 65536 GiB"),
     ("database_engine_version", "17.2", "no minor version here"),
-    ("database_engine_version", "13", "one of 14, 15, 16, 17, 18"),
+    ("database_engine_version", "14", "one of 15, 16, 17, 18"),
     ("secret_names", "APP_API_KEY,APP_DATABASE_PASSWORD", "the task definition sets the APP_DATABASE_* settings"),
 ])
 def test_database_inputs_are_checked_when_there_is_a_database(name, value, reason):

@@ -574,8 +574,10 @@ def database_probes(own: Project, database: Database) -> list[Probe]:
                   allowed, context=master_tag),
             Probe(role, "read the application login's password", "secretsmanager:GetSecretValue",
                   database.app_secret, allowed),
-            Probe(role, "decrypt a login's secret with the database's key through Secrets Manager", "kms:Decrypt",
-                  database.key, allowed, context=via, resource_policy=database.key_policy),
+            # The deploy role may: RDS documents it for the master login's secret it creates as the caller; the
+            # value stays out of its reach, GetSecretValue being refused.
+            Probe(role, "decrypt with the database's key through Secrets Manager", "kms:Decrypt",
+                  database.key, allowed or role == "deploy", context=via, resource_policy=database.key_policy),
         ]
     probes += [
         Probe("task", "read another database's master login", "secretsmanager:GetSecretValue",
@@ -586,6 +588,10 @@ def database_probes(own: Project, database: Database) -> list[Probe]:
               context={"kms:ViaService": f"s3.{own.region}.amazonaws.com"}, resource_policy=database.key_policy),
         Probe("deploy", "create the database with a master password of its own", "rds:CreateDBInstance",
               database.instance, context={**own.request_tags, "rds:ManageMasterUserPassword": "false"}),
+        Probe("deploy", "switch the database to a master password of its own", "rds:ModifyDBInstance",
+              database.instance, context={**own.resource_tags, "rds:ManageMasterUserPassword": "false"}),
+        Probe("deploy", "change the database's settings", "rds:ModifyDBInstance", database.instance, True,
+              context=own.resource_tags),
         Probe("deploy", "create the database with RDS managing its master password", "rds:CreateDBInstance",
               database.instance, True, context={**own.request_tags, "rds:ManageMasterUserPassword": "true"}),
         Probe("deploy", "let RDS use the database's key for the storage", "kms:CreateGrant", database.key, True,

@@ -505,6 +505,23 @@ def rds_instance_resource_ids() -> None:
     DBInstance.__init__ = init
 
 
+def rds_user_parameters() -> None:
+    """RDS reports a parameter set with ModifyDBParameterGroup with the source `user`; moto reports no source,
+    and the provider keeps only the parameters whose source is `user` (or system ones the configuration names):
+    every plan would add the stack's parameters again."""
+    from moto.rds.models import DBParameterGroup
+
+    update = DBParameterGroup.update_parameters
+
+    def update_parameters(self: Any, new_parameters: Any) -> None:
+        new_parameters = list(new_parameters)
+        update(self, new_parameters)
+        for parameter in new_parameters:
+            self.parameters[parameter["ParameterName"]]["Source"] = "user"
+
+    DBParameterGroup.update_parameters = update_parameters
+
+
 def certificates_from_another_account() -> None:
     """moto refuses an HTTPS listener whose certificate is not in its own ACM. The certificate a stack
     names was requested in the user's real account and can never be in the emulated one, so listeners
@@ -606,6 +623,7 @@ GAPS: tuple[Callable[[], None], ...] = (
     acm_dns_validation,
     ecs_one_off_tasks,
     rds_instance_resource_ids,
+    rds_user_parameters,
 )
 
 

@@ -105,8 +105,8 @@ variable "database_engine_version" {
   default     = "{{ cookiecutter.database_engine_version }}"
 
   validation {
-    condition     = contains(["14", "15", "16", "17", "18"], var.database_engine_version)
-    error_message = "The database_engine_version must be a PostgreSQL major version from 14 to 18."
+    condition     = contains(["15", "16", "17", "18"], var.database_engine_version)
+    error_message = "The database_engine_version must be a PostgreSQL major version from 15 to 18."
   }
 }
 

@@ -78,7 +78,7 @@ locals {
   # The database (the service stack's postgres.tf) and what RDS creates for it: its final snapshot, and the
   # master login's secret, whose name RDS chooses (rds!db-<uuid>); the application login's secret.
   db_instance        = "${local.arn}:rds:${local.at}:db:${local.name}"
-  db_parameter_group = "${local.arn}:rds:${local.at}:pg:${local.name}-postgres"
+  db_parameter_group = "${local.arn}:rds:${local.at}:pg:${local.name}-postgres*"
   db_option_groups   = "${local.arn}:rds:${local.at}:og:default:postgres-*"
   db_snapshots       = "${local.arn}:rds:${local.at}:snapshot:${local.name}-final"
   master_secrets     = "${local.arn}:secretsmanager:${local.at}:secret:rds!db-*"
@@ -658,11 +658,12 @@ data "aws_iam_policy_document" "deploy_database" {
     resources = [local.db_instance, local.db_parameter_group, local.db_subnet_group, local.db_option_groups, local.db_snapshots]
   }
 
-  # The master password is RDS's, in Secrets Manager, never an argument (and so never in a plan or state).
+  # The master password is RDS's, in Secrets Manager, never an argument (and so never in a plan or state):
+  # the pipeline may neither create the database with a password of its choosing nor switch it to one later.
   statement {
     sid       = "NeverAMasterPasswordOfOurOwn"
     effect    = "Deny"
-    actions   = ["rds:CreateDBInstance"]
+    actions   = ["rds:CreateDBInstance", "rds:ModifyDBInstance"]
     resources = ["*"]
 
     condition {
