@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.account import ADMINISTRATOR, EmulatedAccount
 from aws_strict import (dashboards, documents, ecr_lifecycle, errors, key_use, logs_insights, metric_math, policies,
-                        shapes, task_definitions)
+                        rds_instances, shapes, task_definitions)
 from aws_strict.requests import Request
 
 REGION = "us-east-1"
@@ -421,6 +421,36 @@ def test_a_document_without_a_validator_is_reported():
     assert documents.unvalidated(delivery, documents.sns_attribute("Policy")(delivery.params)) == ["AttributeValue"]
 
 
+# A PostgreSQL instance as the stack creates it; each bad case changes one setting as RDS would refuse it.
+DATABASE = {"DBInstanceIdentifier": "svc", "Engine": "postgres", "EngineVersion": "17", "DBName": "svc",
+            "MasterUsername": "service_admin", "ManageMasterUserPassword": True, "MasterUserSecretKmsKeyId": "key",
+            "AllocatedStorage": 20, "MaxAllocatedStorage": 200, "BackupRetentionPeriod": 14,
+            "DBParameterGroupName": "svc-postgres17", "FinalDBSnapshotIdentifier": "svc-final"}
+FAMILIES = {"svc-postgres17": "postgres17", "svc-postgres16": "postgres16"}.get
+BAD_DATABASES = {
+    "a password with a managed one": {"MasterUserPassword": "hunter2hunter2"},
+    "a secret key without a managed password": {"ManageMasterUserPassword": False},
+    "a parameter group of another major": {"DBParameterGroupName": "svc-postgres16"},
+    "a parameter group that does not exist": {"DBParameterGroupName": "svc-postgres"},
+    "a storage ceiling less than a tenth above": {"MaxAllocatedStorage": 21},
+    "a storage ceiling above gp3's": {"AllocatedStorage": 10000, "MaxAllocatedStorage": 100000},
+    "a hyphen in the database's name": {"DBName": "orders-api"},
+    "a login name starting with a digit": {"MasterUsername": "1admin"},
+    "a snapshot name with two hyphens": {"FinalDBSnapshotIdentifier": "svc--final"},
+    "a snapshot name ending with a hyphen": {"FinalDBSnapshotIdentifier": "svc-"},
+    "backups kept longer than RDS keeps them": {"BackupRetentionPeriod": 36},
+}
+
+
+def test_rds_instance_validator_accepts_the_stacks_kind_of_instance():
+    assert rds_instances.problems(DATABASE, FAMILIES) == []
+
+
+@pytest.mark.parametrize("change", BAD_DATABASES.values(), ids=BAD_DATABASES.keys())
+def test_rds_instance_validator_refuses_what_rds_refuses(change):
+    assert len(rds_instances.problems({**DATABASE, **change}, FAMILIES)) == 1
+
+
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     account = EmulatedAccount(tmp_path_factory.mktemp("strict")).start()
@@ -520,3 +550,15 @@ def test_a_repository_policy_may_name_another_accounts_role_only_once_it_exists(
     emulator.client("iam", administrator, REGION).create_role(RoleName="svc-reader",
                                                               AssumeRolePolicyDocument=json.dumps(TRUST))
     ecr.set_repository_policy(repositoryName="svc-shared", policyText=policy)
+
+
+def test_the_emulator_refuses_a_database_whose_parameter_group_is_of_another_major(emulator):
+    rds = emulator.client("rds", ADMINISTRATOR, REGION)
+    rds.create_db_parameter_group(DBParameterGroupName="svc-postgres16", DBParameterGroupFamily="postgres16",
+                                  Description="svc")
+    settings = {key: value for key, value in DATABASE.items()
+                if key not in ("MasterUserSecretKmsKeyId", "FinalDBSnapshotIdentifier")}  # (a DeleteDBInstance setting)
+    with pytest.raises(ClientError) as refused:
+        rds.create_db_instance(**{**settings, "DBParameterGroupName": "svc-postgres16"}, DBInstanceClass="db.t4g.micro")
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert "Use a parameter group with DBParameterGroupFamily postgres17" in str(refused.value)

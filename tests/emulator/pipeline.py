@@ -375,6 +375,20 @@ class Pipeline:
                          stack["migration_container_name"], stack["migration_network"], "120"],
                         credentials, cwd=directory, extra={"MIGRATION_INTERVAL": "0"}, ok=ok)
 
+    def push_commit(self, environment: Environment, tag: str, session: str, directory: Path
+                    ) -> tuple[Credentials, object, str]:
+        """The first steps of a later release in the first environment: sign in to its deploy role, log in to
+        the registry and push the commit's image (scripts/push-image.sh). Returns the credentials, an ECS client
+        of the role and the image by its digest."""
+        credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, session)
+        ecr = self.account.client("ecr", credentials, self.region)
+        registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
+        repository = self.answers["project_slug"]
+        pushed = self.run(["scripts/push-image.sh", f"{registry}/{repository}:{tag}"], credentials,
+                          cwd=directory).stdout
+        image = f"{registry}/{repository}@{outputs_of(pushed)['digest']}"
+        return credentials, self.account.client("ecs", credentials, self.region), image
+
     def release_a_migration_fails(self, stack: Mapping[str, str], environment: Environment | None = None
                                   ) -> dict[str, str]:
         """The release of a commit whose migrations fail (FAILING_MIGRATION_TAG): its image is pushed, the
@@ -392,14 +406,7 @@ class Pipeline:
         before = service()
         tag = ecs_actions.FAILING_MIGRATION_TAG
         with self.step(f"release {tag[:12]} to {environment.name}, its migration fails (deploy role)", "deploy"):
-            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "migration-fails")
-            ecr = self.account.client("ecr", credentials, self.region)
-            ecs = self.account.client("ecs", credentials, self.region)
-            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
-            repository = self.answers["project_slug"]
-            pushed = self.run(["scripts/push-image.sh", f"{registry}/{repository}:{tag}"], credentials,
-                              cwd=directory).stdout
-            image = f"{registry}/{repository}@{outputs_of(pushed)['digest']}"
+            credentials, ecs, image = self.push_commit(environment, tag, "migration-fails", directory)
             verdict = self.migrate(ecs, stack, image, credentials, directory, ok=(1,))
         return {"image": image, "verdict": verdict.stderr, "output": verdict.stdout, "before": before,
                 "after": service()}
@@ -420,20 +427,13 @@ class Pipeline:
         directory = self.checkout("release-alarmed")
         administrator_ecs = self.account.client("ecs", self.administrator(environment), self.region)
         with self.step(f"release {image_tag[:12]} to {environment.name}, an alarm fires (deploy role)", "deploy"):
-            credentials = self.sign_in(environment.deploy_role, "deploy", environment.job, "alarmed")
-            ecr = self.account.client("ecr", credentials, self.region)
-            ecs = self.account.client("ecs", credentials, self.region)
-            registry = ecs_actions.ecr_login(ecr).removeprefix("https://")
-            repository = self.answers["project_slug"]
-            pushed = self.run(["scripts/push-image.sh", f"{registry}/{repository}:{image_tag}"], credentials,
-                              cwd=directory).stdout
+            credentials, ecs, image = self.push_commit(environment, image_tag, "alarmed", directory)
             # The alarms ECS watches, as Terraform configured the service (read before the rollout starts:
             # in the emulator, the next DescribeServices ends a rollout).
             service = administrator_ecs.describe_services(cluster=stack["cluster_name"],
                                                           services=[stack["service_name"]])["services"][0]
             (alarm,) = [name for name in service["deploymentConfiguration"]["alarms"]["alarmNames"]
                         if name.endswith("-deploy-target-5xx-rate")]
-            image = f"{registry}/{repository}@{outputs_of(pushed)['digest']}"
             document = ecs_actions.render_task_definition(ecs, stack["task_definition_arn"], stack["container_name"],
                                                           image, {"APP_IMAGE_TAG": image_tag})
             revision = ecs_actions.deploy_task_definition(ecs, document, stack["cluster_name"], stack["service_name"])

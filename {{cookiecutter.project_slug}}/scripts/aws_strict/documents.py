@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aws_strict import dashboards, ecr_lifecycle, key_use, logs_insights, metric_math, policies, task_definitions
+from aws_strict import (dashboards, ecr_lifecycle, key_use, logs_insights, metric_math, policies, rds_instances,
+                        task_definitions)
 from aws_strict.errors import ADVICE, Refusal
 from aws_strict.requests import Request
 
@@ -160,6 +161,10 @@ DOCUMENTS: tuple[Document, ...] = (
     Document("ECS container definitions", "ecs", "RegisterTaskDefinition", member("containerDefinitions"),
              lambda containers, request, context: task_definitions.problems(request.params),
              task_definitions.refusal),
+    *(Document("RDS instance settings", "rds", operation, member("DBInstanceIdentifier"),
+               lambda identifier, request, context: rds_instances.problems(request.params,
+                                                                           context.parameter_group_family),
+               rds_instances.refusal) for operation in ("CreateDBInstance", "ModifyDBInstance", "DeleteDBInstance")),
 )
 
 

@@ -68,8 +68,8 @@ ECR_REPOSITORY = Kind("ECR repository policy", principal=True, resource=None, ma
 @dataclass(frozen=True)
 class Context:
     """What a check needs to know of the account: its ID and the request's region, the names a resource
-    policy refers to, whether an IAM role or user exists (None: unknown, as for another account), and a KMS
-    key's policy (None: no such key)."""
+    policy refers to, whether an IAM role or user exists (None: unknown, as for another account), a KMS
+    key's policy (None: no such key) and an RDS parameter group's family (None: no such group)."""
 
     account_id: str
     region: str = ""
@@ -77,6 +77,7 @@ class Context:
     topic: str = ""
     principal_exists: Callable[[str], bool | None] = lambda arn: None
     key_policy: Callable[[str], str | None] = lambda key: None
+    parameter_group_family: Callable[[str], str | None] = lambda name: None
 
 
 def problems(text: str, kind: Kind, context: Context) -> list[str]:

@@ -93,13 +93,19 @@ def account_context(request: Request, region: str, environ: dict) -> Context:
         except Exception:  # noqa: BLE001 - moto's own "not found" errors: no such key
             return None
 
+    def parameter_group_family(name: str) -> str | None:
+        from moto.rds.models import rds_backends
+
+        group = rds_backends[account][region].db_parameter_groups.get(name)
+        return group.family if group else None
+
     bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
     host = environ.get("HTTP_HOST", "")
     if ".s3." in host or host.endswith(".s3.amazonaws.com"):
         bucket = host.split(".s3", 1)[0]
     topic = str(request.params.get("Name") or request.params.get("TopicArn", "")).rsplit(":", 1)[-1]
     return Context(account, region=region, bucket=bucket, topic=topic, principal_exists=principal_exists,
-                   key_policy=key_policy)
+                   key_policy=key_policy, parameter_group_family=parameter_group_family)
 
 
 def advice_of(advice: list[str]) -> dict:
