@@ -135,7 +135,7 @@ def test_every_database_package_has_a_wheel_for_each_image(postgres_project, uv,
     assert DATABASE_PACKAGES <= wanted and lacking == [], lacking
 
 
-def test_a_render_without_a_database_has_no_database_code_or_packages(bakery, rendered_python):
+def test_a_render_without_a_database_has_no_database_code_or_packages(bakery, uv):
     project = bakery({})
     files = [path for path in project.rglob("*") if path.is_file() and ".terraform" not in path.parts]
     assert not (project / "alembic.ini").exists()
@@ -147,4 +147,6 @@ def test_a_render_without_a_database_has_no_database_code_or_packages(bakery, re
     assert not re.search(r"^db:", makefile, re.MULTILINE) and "--group database" not in makefile
     assert "--group database" not in (project / "Dockerfile").read_text()
     assert "make db" not in (project / ".github/workflows/ci-cd.yml").read_text()
-    assert not installed(Path(rendered_python).parents[1]) & DATABASE_PACKAGES
+    # What `make install` and the image install (the default groups, the runtime): no database package.
+    assert not exported(project, uv) & DATABASE_PACKAGES
+    assert not exported(project, uv, "--no-default-groups") & DATABASE_PACKAGES

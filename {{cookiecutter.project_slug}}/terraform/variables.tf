@@ -87,8 +87,7 @@ variable "enable_database_subnets" {
   default     = {{ "true" if cookiecutter.database == "postgres" else "false" }}
 }
 
-{%- if cookiecutter.database == 'postgres' %}
-variable "database_instance_class" {
+{% if cookiecutter.database == 'postgres' %}variable "database_instance_class" {
   description = "RDS instance class of the PostgreSQL database."
   type        = string
   default     = "{{ cookiecutter.database_instance_class }}"
@@ -150,8 +149,7 @@ variable "database_app_password_version" {
   default     = 1
 }
 
-{% endif -%}
-variable "database_port" {
+{% endif %}variable "database_port" {
   description = "Port the database tier's security group admits from the tasks."
   type        = number
   default     = 5432

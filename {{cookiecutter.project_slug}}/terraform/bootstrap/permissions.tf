@@ -32,6 +32,7 @@ locals {
   ecr_repo    = local.image_repository_arn
   # The service stack's log groups: the app's, the flow logs'{% if cookiecutter.database == 'postgres' %} and the one RDS exports PostgreSQL's log to{% endif %}.
   log_group_names = ["/ecs/${local.name}", "/vpc/${local.name}/flow-logs"{% if cookiecutter.database == 'postgres' %}, "/aws/rds/instance/${local.name}/postgresql"{% endif %}]
+
   log_groups = flatten([for group in local.log_group_names : [
     "${local.arn}:logs:${local.at}:log-group:${group}",
     "${local.arn}:logs:${local.at}:log-group:${group}:*",
@@ -611,8 +612,7 @@ data "aws_iam_policy_document" "deploy_state_logs_and_keys" {
   }
 }
 
-{%- if cookiecutter.database == 'postgres' %}
-# Plan and deploy: the database, its parameters and its logins' secrets: their settings, never a secret's value.
+{% if cookiecutter.database == 'postgres' %}# Plan and deploy: the database, its parameters and its logins' secrets: their settings, never a secret's value.
 # A policy of its own for the plan role; the deploy role has it in deploy-data (a role may carry 10 policies).
 data "aws_iam_policy_document" "database_read" {
   statement {
@@ -739,8 +739,7 @@ data "aws_iam_policy_document" "deploy_database" {
   }
 }
 
-{% endif -%}
-# Deploy role: the alarms, their topic, the dashboard, the saved queries, and (canary services) passing
+{% endif %}# Deploy role: the alarms, their topic, the dashboard, the saved queries, and (canary services) passing
 # ECS the role it shifts traffic with.
 data "aws_iam_policy_document" "deploy_observability" {
   statement {

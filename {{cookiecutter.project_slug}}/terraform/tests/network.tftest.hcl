@@ -111,21 +111,17 @@ run "public_subnets_route_to_the_internet_gateway" {
   }
 }
 
-{%- if cookiecutter.database == "postgres" %}
-run "database_tier_is_on_for_the_database" {
+{% if cookiecutter.database == "postgres" %}run "database_tier_is_on_for_the_database" {
   assert {
     condition     = length(aws_subnet.database) == length(var.availability_zones) && length(aws_security_group.database) == 1
     error_message = "The PostgreSQL database lives in the database tier: it must be on."
   }
-}
-{%- else %}
-run "database_tier_is_off_by_default" {
+}{% else %}run "database_tier_is_off_by_default" {
   assert {
     condition     = length(aws_subnet.database) == 0 && length(aws_security_group.database) == 0
     error_message = "The database tier must be off unless enabled."
   }
-}
-{%- endif %}
+}{% endif %}
 
 run "database_tier_is_isolated" {
   variables {
