@@ -300,8 +300,11 @@ class TestLifecycle:
             assert terraforms["containerDefinitions"][0]["image"].endswith(f"/{repository}:initial")
         images = emulated_account.client("ecr", ADMINISTRATOR, region).describe_images(repositoryName=repository)
         tags = sorted(sorted(image["imageTags"]) for image in images["imageDetails"])
-        # The first release's image, tagged initial too; then the next release's (which the alarm stopped).
-        assert tags == [[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
+        # The first release's image, tagged initial too; then the next release's (which the alarm stopped), and
+        # with a database the one whose migration failed.
+        database = lifecycle.pipeline.answers["database"] == "postgres"
+        assert tags == sorted([[lifecycle_steps.IMAGE_TAG, "initial"], [lifecycle_steps.ALARMED_IMAGE_TAG]]
+                              + ([[ecs_actions.FAILING_MIGRATION_TAG]] if database else []))
         # The first environment's release pushed: scripts/push-image.sh named the digest ECR holds, which the
         # attestations sign; a re-run pushed nothing. The next environments push nothing.
         (digest,) = [image["imageDigest"] for image in images["imageDetails"]
@@ -360,7 +363,13 @@ class TestLifecycle:
         (container,) = ecs.describe_task_definition(taskDefinition=lifecycle.deployed["revision"])["taskDefinition"][
             "containerDefinitions"]
         parameters = secret_parameters(answers)
-        assert container.get("secrets", []) == [
+        secrets = container.get("secrets", [])
+        if answers["database"] == "postgres":  # the application login's password, from its own secret
+            *secrets, login = secrets
+            assert login["name"] == "APP_DATABASE_PASSWORD" and re.fullmatch(
+                rf"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{lifecycle.pipeline.production.resource_name}"
+                r"/database/app-\w{6}:password::", login["valueFrom"]), login
+        assert secrets == [
             {"name": name, "valueFrom": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{parameter}"}
             for name, parameter in parameters.items()]
         assert not {item["name"] for item in container["environment"]} & set(parameters)
