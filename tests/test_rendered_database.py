@@ -28,14 +28,8 @@ def postgres_project(bakery) -> Path:
     return bakery(POSTGRES)
 
 
-@pytest.fixture(scope="session")
-def database_python(rendered_python) -> str:
-    """The rendered projects' shared environment: it has the database group too (tests/conftest.py)."""
-    return rendered_python
-
-
-def test_the_rendered_tests_pass_against_postgresql(postgres_project, database_python, postgres_server):
-    result = run([database_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], cwd=postgres_project,
+def test_the_rendered_tests_pass_against_postgresql(postgres_project, rendered_python, postgres_server):
+    result = run([rendered_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], cwd=postgres_project,
                  env={**postgres_server.environment, "CI": "true"})
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
     assert " failed" not in result.stdout and " skipped" not in result.stdout and " error" not in result.stdout
@@ -43,18 +37,18 @@ def test_the_rendered_tests_pass_against_postgresql(postgres_project, database_p
         assert (postgres_project / "tests" / f"{module}.py").exists()
 
 
-def test_without_a_server_the_rendered_tests_skip_saying_make_db_and_fail_in_ci(postgres_project, database_python):
+def test_without_a_server_the_rendered_tests_skip_saying_make_db_and_fail_in_ci(postgres_project, rendered_python):
     closed = {"APP_DATABASE_HOST": "127.0.0.1", "APP_DATABASE_PORT": str(postgres.free_port())}
-    test = [database_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_notes.py"]
+    test = [rendered_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_notes.py"]
     skipped = run(test, cwd=postgres_project, env={**closed, "CI": "false"})
     assert " skipped" in skipped.stdout and "run `make db`" in skipped.stdout, skipped.stdout
     failed = run(test, cwd=postgres_project, env={**closed, "CI": "true"}, ok=(1,))
     assert " error" in failed.stdout and "run `make db`" in failed.stdout, failed.stdout
 
 
-def test_the_database_render_lints(postgres_project, database_python, hadolint, actionlint, shellcheck, zizmor):
+def test_the_database_render_lints(postgres_project, rendered_python, hadolint, actionlint, shellcheck, zizmor):
     """The files the database option changes: its Python, its Dockerfile and its workflow's test job."""
-    run([database_python, "-m", "flake8"], cwd=postgres_project)
+    run([rendered_python, "-m", "flake8"], cwd=postgres_project)
     run([hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=postgres_project)
     path = f"{Path(shellcheck).parent}:{Path(actionlint).parent}"
     run([actionlint, "-shellcheck", shellcheck, ".github/workflows/ci-cd.yml"], cwd=postgres_project,
@@ -62,8 +56,8 @@ def test_the_database_render_lints(postgres_project, database_python, hadolint, 
     run([zizmor, "--offline", "--persona", "pedantic", "--no-progress", ".github"], cwd=postgres_project)
 
 
-def test_the_settings_take_what_the_infrastructure_passes(postgres_project, database_python):
-    fields = run([database_python, "-c", "from app.core.config import Settings; print(*Settings.model_fields)"],
+def test_the_settings_take_what_the_infrastructure_passes(postgres_project, rendered_python):
+    fields = run([rendered_python, "-c", "from app.core.config import Settings; print(*Settings.model_fields)"],
                  cwd=postgres_project).stdout.split()
     assert {f"APP_{name.upper()}" for name in fields} >= DEPLOYED_SETTINGS
     dockerfile = (postgres_project / "Dockerfile").read_text()

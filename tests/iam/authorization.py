@@ -793,8 +793,8 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
     def parameter_group(m: Model, c: Call) -> str:
         return m.arn("rds", c.region, f"pg:{p(c, 'DBParameterGroupName')}")
 
-    def rds_key(m: Model, c: Call, key: str | None, actions: tuple[str, ...], service: str, why: str) -> list:
-        """A KMS key RDS (or Secrets Manager, for the master login's secret) uses on the caller's behalf."""
+    def key_via(m: Model, c: Call, key: str | None, actions: tuple[str, ...], service: str, why: str) -> list:
+        """A KMS key a service (RDS, Secrets Manager) uses on the caller's behalf, judged with its key policy."""
         if not key:
             return []
         arn = m.state.key_arn(key)
@@ -820,14 +820,14 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
                   f"og:{p(c, 'OptionGroupName') or f'default:{p(c, 'Engine')}-{major}'}"]
         result += [m.on(c, "rds:CreateDBInstance", m.arn("rds", c.region, group), why="a group the instance uses")
                    for group in groups if group]
-        result += rds_key(m, c, p(c, "KmsKeyId"), ("kms:CreateGrant", "kms:DescribeKey"), "rds",
+        result += key_via(m, c, p(c, "KmsKeyId"), ("kms:CreateGrant", "kms:DescribeKey"), "rds",
                           "RDS encrypts the storage with the key")
         if managed:
             secret = ((r(c, "DBInstance") or {}).get("MasterUserSecret") or {}).get("SecretArn")
             result += [Authorization(action, secret or "", why="RDS creates the master login's secret as the caller")
                        for action in ("secretsmanager:CreateSecret", "secretsmanager:TagResource")]
             key = p(c, "MasterUserSecretKmsKeyId")
-            result += rds_key(m, c, key, ("kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"), "secretsmanager",
+            result += key_via(m, c, key, ("kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"), "secretsmanager",
                               "Secrets Manager encrypts the master login's secret with the key")
             if key:
                 result.append(m.on(c, "kms:DescribeKey", m.state.key_arn(key), why="RDS checks the secret's key",
@@ -866,24 +866,13 @@ def rule_table() -> dict[tuple[str, str], Callable[[Model, Call], list | None]]:
 
     def secret_key(m: Model, c: Call, action: str) -> list:
         """Secrets Manager uses the secret's key on the caller's behalf to store a value."""
-        arn = secret(m, c)
-        key = m.state.secret_keys.get(arn)
-        if not key:
-            return []
-        key = m.state.key_arn(key)
-        return [m.on(c, action, key, resource_policy=m.state.key_policies.get(key),
-                     context={"kms:ViaService": f"secretsmanager.{c.region}.amazonaws.com"},
-                     why="Secrets Manager encrypts the value with the secret's key")]
+        return key_via(m, c, m.state.secret_keys.get(secret(m, c)), (action,), "secretsmanager",
+                       "Secrets Manager encrypts the value with the secret's key")
 
     def create_secret(m: Model, c: Call) -> list:
-        arn = r(c, "ARN") or ""
-        result = m.created(c, "secretsmanager:CreateSecret", arn, tag_list(p(c, "Tags")), "secretsmanager:TagResource")
-        if p(c, "KmsKeyId"):
-            key = m.state.key_arn(p(c, "KmsKeyId"))
-            result.append(m.on(c, "kms:DescribeKey", key, resource_policy=m.state.key_policies.get(key),
-                               context={"kms:ViaService": f"secretsmanager.{c.region}.amazonaws.com"},
-                               why="Secrets Manager checks the secret's key"))
-        return result
+        return m.created(c, "secretsmanager:CreateSecret", r(c, "ARN") or "", tag_list(p(c, "Tags")),
+                         "secretsmanager:TagResource") + key_via(
+            m, c, p(c, "KmsKeyId"), ("kms:DescribeKey",), "secretsmanager", "Secrets Manager checks the secret's key")
 
     secretsmanager_rules = {
         name: (lambda action: lambda m, c: [m.on(c, action, secret(m, c))])(f"secretsmanager:{name}")
